@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+
+namespace MenoTime.AppHost.Hosting;
+
+/// <summary>The built application model: starts, runs until Ctrl-C or SIGTERM, and stops the whole graph.</summary>
+public sealed class DistributedApplication : IAsyncDisposable
+{
+    private readonly Orchestrator _orchestrator;
+    private readonly Dictionary<string, ResourceLog> _logs;
+    private int _stopped;
+
+    internal DistributedApplication(DistributedApplicationOptions options, IReadOnlyList<Resource> resources, IConfiguration configuration)
+    {
+        Options = options;
+        Resources = resources;
+        Configuration = configuration;
+        Console = new HostConsole(options.EchoResourceOutput);
+        _logs = resources.ToDictionary(r => r.Name, r => new ResourceLog(r.Name), StringComparer.OrdinalIgnoreCase);
+        foreach (var log in _logs.Values)
+        {
+            Console.Attach(log);
+        }
+
+        _orchestrator = new Orchestrator(this);
+    }
+
+    public DistributedApplicationOptions Options { get; }
+
+    public IReadOnlyList<Resource> Resources { get; }
+
+    public IConfiguration Configuration { get; }
+
+    public HostConsole Console { get; }
+
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) =>
+        new(args, TestingHook.Current?.Options ?? new DistributedApplicationOptions());
+
+    public Resource GetResource(string name) =>
+        Resources.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"The application has no resource '{name}'.", nameof(name));
+
+    public ResourceLog GetLog(string resourceName) => _logs[resourceName];
+
+    /// <summary>The running copies of a resource (replicas); empty before the application starts.</summary>
+    public IReadOnlyList<ResourceInstance> GetInstances(Resource resource) => _orchestrator.GetInstances(resource);
+
+    public Uri GetEndpoint(string resourceName, string endpointName = "http", int replica = 0) =>
+        GetInstances(GetResource(resourceName))[replica].GetUrl(endpointName);
+
+    public string GetConnectionString(string resourceName) =>
+        GetResource(resourceName) is IResourceWithConnectionString resource
+            ? resource.GetConnectionString(this)
+            : throw new ArgumentException($"{resourceName} has no connection string.", nameof(resourceName));
+
+    /// <summary>Starts every resource in dependency order; returns when all are healthy (or finished).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _orchestrator.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await StopAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops every resource, dependents first. Safe to call more than once.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _orchestrator.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _orchestrator.Dispose();
+    }
+
+    /// <summary>
+    /// Runs until Ctrl-C, SIGTERM or SIGHUP, then stops everything in dependency order and exits 0.
+    /// A start-up failure is explained in one message and exits 1. Under the testing builder, it only
+    /// hands the application to the test.
+    /// </summary>
+    public void Run()
+    {
+        if (TestingHook.Current is { } hook)
+        {
+            hook.Application = this;
+            return;
+        }
+
+        Environment.ExitCode = RunAsync().GetAwaiter().GetResult();
+    }
+
+    private async Task<int> RunAsync()
+    {
+        using var shutdown = new CancellationTokenSource();
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref signals) == 1)
+            {
+                Console.Info($"{context.Signal} received: stopping (press Ctrl+C again to kill everything at once)");
+                shutdown.Cancel();
+            }
+            else
+            {
+                _orchestrator.KillAll();
+                Environment.Exit(130);
+            }
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _orchestrator.KillAll();
+
+        var exitCode = 0;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Console.Info($"starting MenoTime (state in {Options.StateDirectory})");
+            await StartAsync(shutdown.Token);
+            Console.Info($"MenoTime is up in {clock.Elapsed.TotalSeconds:F1} s:");
+            foreach (var line in ResourceGraph.StartOrder(Resources).SelectMany(r => r.Describe(this)))
+            {
+                Console.Info($"  {line}");
+            }
+
+            Console.Info("Press Ctrl+C to stop.");
+            await Task.Delay(Timeout.Infinite, shutdown.Token);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+        catch (Exception e) when (e is DistributedApplicationException or TimeoutException)
+        {
+            Console.Error(e.Message);
+            exitCode = 1;
+        }
+        finally
+        {
+            clock.Restart();
+            await StopAsync();
+            Console.Info($"stopped in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+
+        return exitCode;
+    }
+}
+
+/// <summary>
+/// Lets the testing builder run the AppHost's own Program (the graph as developers run it) with testing
+/// options, and take the built application instead of running it.
+/// </summary>
+internal sealed class TestingHook(DistributedApplicationOptions options)
+{
+    private static readonly AsyncLocal<TestingHook?> Active = new();
+
+    public static TestingHook? Current => Active.Value;
+
+    public DistributedApplicationOptions Options { get; } = options;
+
+    public DistributedApplication? Application { get; set; }
+
+    public static IDisposable Activate(TestingHook hook)
+    {
+        Active.Value = hook;
+        return new Deactivation();
+    }
+
+    private sealed class Deactivation : IDisposable
+    {
+        public void Dispose() => Active.Value = null;
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Configuration;
+
+namespace MenoTime.AppHost.Hosting;
+
+/// <summary>Collects the resources of the application model; the vocabulary is .NET Aspire's.</summary>
+public sealed class DistributedApplicationBuilder
+{
+    private readonly List<Resource> _resources = [];
+
+    internal DistributedApplicationBuilder(string[] args, DistributedApplicationOptions options)
+    {
+        Options = options;
+        Configuration = new ConfigurationManager();
+        Configuration.AddEnvironmentVariables();
+        // `--api-port 8080` or `--api-port=8080` becomes the key "api-port".
+        Configuration.AddCommandLine(args);
+        if (Configuration["state-dir"] is { } stateDirectory && !options.IsTesting)
+        {
+            options.StateDirectory = Path.GetFullPath(stateDirectory);
+        }
+    }
+
+    public DistributedApplicationOptions Options { get; }
+
+    public ConfigurationManager Configuration { get; }
+
+    public IReadOnlyList<Resource> Resources => _resources;
+
+    public IResourceBuilder<T> AddResource<T>(T resource) where T : Resource
+    {
+        if (_resources.Any(r => string.Equals(r.Name, resource.Name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new DistributedApplicationException($"A resource named '{resource.Name}' already exists.");
+        }
+
+        _resources.Add(resource);
+        return new ResourceBuilder<T>(this, resource);
+    }
+
+    /// <summary>A program from PATH (or a path), run in <paramref name="workingDirectory"/>.</summary>
+    public IResourceBuilder<ExecutableResource> AddExecutable(string name, string command, string workingDirectory, params string[] args)
+    {
+        var resource = new ExecutableResource(name, command, workingDirectory);
+        resource.Args.AddRange(args);
+        return AddResource(resource);
+    }
+
+    /// <summary>A service project of this repository (see Hosting/Projects.targets).</summary>
+    public IResourceBuilder<ProjectResource> AddProject<TProject>(string name) where TProject : IProjectMetadata, new() =>
+        AddResource(new ProjectResource(name, new TProject()));
+
+    public DistributedApplication Build() => new(Options, [.. _resources], Configuration);
+}
+
+public interface IResourceBuilder<out T> where T : Resource
+{
+    DistributedApplicationBuilder ApplicationBuilder { get; }
+
+    T Resource { get; }
+}
+
+internal sealed record ResourceBuilder<T>(DistributedApplicationBuilder ApplicationBuilder, T Resource) : IResourceBuilder<T>
+    where T : Resource;

@@ -1,0 +1,36 @@
+using MenoTime.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class DatabaseExtensions
+{
+    /// <summary>The connection name in the configuration contract: <c>ConnectionStrings__menotime</c>.</summary>
+    public const string ConnectionName = "menotime";
+
+    /// <summary>Registers the PostgreSQL data source, the schema migrator and the readiness check.</summary>
+    public static TBuilder AddMenoTimeDatabase<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings__{ConnectionName} is not set. Start MenoTime with 'dotnet run --project MenoTime.AppHost', " +
+                "which provides it, or set it to an Npgsql connection string.");
+        }
+
+        var applicationName = builder.Environment.ApplicationName;
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = ConnectionName };
+            // Shows in pg_stat_activity which service holds a connection.
+            dataSource.ConnectionStringBuilder.ApplicationName ??= applicationName;
+            return dataSource.Build();
+        });
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+}

@@ -1,0 +1,11 @@
+using MenoTime.Worker.Heartbeats;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddMenoTimeDatabase();
+builder.AddWorkerHeartbeat();
+
+// The worker serves only /health and /alive: the AppHost and the ECS container health check probe them.
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
