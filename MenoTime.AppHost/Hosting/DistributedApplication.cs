@@ -9,6 +9,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 {
     private readonly Orchestrator _orchestrator;
     private readonly Dictionary<string, ResourceLog> _logs;
+    private readonly List<Func<Task>> _onDisposed = [];
     private int _stopped;
 
     internal DistributedApplication(DistributedApplicationOptions options, IReadOnlyList<Resource> resources, IConfiguration configuration)
@@ -36,6 +37,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public static DistributedApplicationBuilder CreateBuilder(string[] args) =>
         new(args, TestingHook.Current?.Options ?? new DistributedApplicationOptions());
+
+    /// <summary>A builder with explicit options: for hosts other than Program, such as the host's own tests.</summary>
+    public static DistributedApplicationBuilder CreateBuilder(DistributedApplicationOptions options, params string[] args) => new(args, options);
 
     public Resource GetResource(string name) =>
         Resources.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
@@ -81,7 +85,14 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         await StopAsync();
         _orchestrator.Dispose();
+        foreach (var action in _onDisposed)
+        {
+            await action();
+        }
     }
+
+    /// <summary>Clean-up after everything stopped: a test's state directory, a test database.</summary>
+    internal void OnDisposed(Func<Task> action) => _onDisposed.Add(action);
 
     /// <summary>
     /// Runs until Ctrl-C, SIGTERM or SIGHUP, then stops everything in dependency order and exits 0.
@@ -149,9 +160,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
         finally
         {
-            clock.Restart();
-            await StopAsync();
-            Console.Info($"stopped in {clock.Elapsed.TotalSeconds:F1} s");
+            if (_orchestrator.HasStarted)
+            {
+                clock.Restart();
+                await StopAsync();
+                Console.Info($"stopped in {clock.Elapsed.TotalSeconds:F1} s");
+            }
         }
 
         return exitCode;

@@ -17,6 +17,9 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private readonly HashSet<int> _allocatedPorts = [];
     private readonly Lock _lock = new();
 
+    /// <summary>True once any resource got past validation: from then on there may be something to stop.</summary>
+    public bool HasStarted => _runs.Count > 0;
+
     public IReadOnlyList<ResourceInstance> GetInstances(Resource resource) =>
         _runs.TryGetValue(resource, out var run) ? run.Instances : [];
 
@@ -61,6 +64,11 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     public async Task StopAsync()
     {
         await _monitoring.CancelAsync();
+        if (_runs.Count == 0)
+        {
+            return; // Nothing started (the graph may not even be valid).
+        }
+
         var stopping = new Dictionary<Resource, Task>();
         Task Stop(Resource resource)
         {
@@ -388,17 +396,22 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
             return new OperationCanceledException("Start-up was cancelled.", cancellationToken);
         }
 
-        // The first failure that is not just "a dependency failed" names the resource to look at.
-        var errors = _runs.Values
+        // The first failure that is not just "a dependency failed" or "stopped waiting" names the resource to look at.
+        var first = _runs.Values
             .Select(run => run.Ready.Task)
             .Where(t => t.IsFaulted)
             .Select(t => t.Exception!.InnerException!)
-            .Where(e => e is not DependencyFailedException)
-            .ToList();
-        var first = errors.FirstOrDefault() ?? failed.Exception?.InnerException;
-        return first is DistributedApplicationException
-            ? first
-            : new DistributedApplicationException(first?.Message ?? "Start-up failed.", first);
+            .FirstOrDefault(e => e is not (DependencyFailedException or OperationCanceledException));
+        if (first is null)
+        {
+            var waiting = _runs.Values.Where(run => !run.Ready.Task.IsCompletedSuccessfully)
+                .Select(run => $"{run.Resource.Name} ({string.Join(", ", run.Instances.Select(i => i.State).Distinct())})");
+            return new DistributedApplicationException(
+                $"Start-up did not finish within {app.Options.StartupTimeout.TotalSeconds:F0} s; not ready: {string.Join(", ", waiting)}.",
+                failed.Exception);
+        }
+
+        return first as DistributedApplicationException ?? new DistributedApplicationException(first.Message, first);
     }
 
     private sealed class ResourceRun(Resource resource, List<ResourceInstance> instances, ResourceLog log)

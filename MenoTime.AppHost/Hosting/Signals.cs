@@ -26,8 +26,32 @@ public static partial class Signals
             : throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {error}");
     }
 
-    /// <summary>True while any process of the group led by <paramref name="groupId"/> is alive.</summary>
-    public static bool GroupIsAlive(int groupId) => Send(-groupId, 0);
+    /// <summary>
+    /// True while any process of the group led by <paramref name="groupId"/> is alive. Zombies do not count:
+    /// a killed process whose parent has not reaped it yet holds no memory, file or port.
+    /// </summary>
+    public static bool GroupIsAlive(int groupId) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(ReadStat)
+            .Any(stat => stat is { } s && s.GroupId == groupId && s.State != 'Z');
+
+    /// <summary>True while the process exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid) => ReadStat($"/proc/{pid}") is { } stat && stat.State != 'Z';
+
+    private static (char State, int GroupId)? ReadStat(string processDirectory)
+    {
+        try
+        {
+            // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses, so parse after the last ')'.
+            var stat = File.ReadAllText(Path.Combine(processDirectory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (fields[0][0], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+        {
+            return null; // Not a process directory, or the process is gone.
+        }
+    }
 
     public static bool IsRoot => geteuid() == 0;
 

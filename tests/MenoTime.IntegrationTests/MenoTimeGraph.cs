@@ -1,0 +1,41 @@
+using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Testing;
+
+[assembly: AssemblyFixture(typeof(MenoTime.IntegrationTests.MenoTimeGraph))]
+
+namespace MenoTime.IntegrationTests;
+
+/// <summary>
+/// The whole MenoTime graph, started once for this test assembly from the AppHost's own Program: a fresh
+/// PostgreSQL cluster, MailDev, the migration step, the API and the worker, all on free ports.
+/// </summary>
+public sealed class MenoTimeGraph : IAsyncLifetime
+{
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The graph has not started.");
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public MailSinkClient Mail { get; private set; } = null!;
+
+    public string ConnectionString => App.GetConnectionString("menotime");
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        Api = _app.CreateHttpClient("api");
+        Mail = _app.CreateMailSinkClient("mail");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api?.Dispose();
+        Mail?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
