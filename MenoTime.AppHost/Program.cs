@@ -13,6 +13,12 @@ var database = postgres.AddDatabase("menotime");
 
 var mail = builder.AddMailDev("mail", smtpPort: settings.GetValue("smtp-port", 1025), webPort: settings.GetValue("mail-port", 1080));
 
+// Stands in for the Cognito user pool: an OIDC issuer of real RS256 tokens for any role.
+var identity = builder.AddProject<Projects.MenoTime_DevIdentity>("identity")
+    .WithHttpEndpoint(port: settings.GetValue("identity-port", 8001))
+    .WithHttpHealthCheck("/health");
+identity.WithEnvironment("Identity__Issuer", identity.GetEndpoint());
+
 var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrations")
     .WithReference(database)
     .WaitFor(database);
@@ -22,6 +28,8 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithReference(mail)
+    .WithEnvironment("Auth__Authority", identity.GetEndpoint())
+    .WaitFor(identity)
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.MenoTime_Worker>("worker")

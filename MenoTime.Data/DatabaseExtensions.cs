@@ -1,5 +1,6 @@
 using MenoTime.Data;
 using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -29,6 +30,8 @@ public static class DatabaseExtensions
             dataSource.ConnectionStringBuilder.ApplicationName ??= applicationName;
             return dataSource.Build();
         });
+        builder.Services.AddDbContextPool<MenoTimeDbContext>((services, options) =>
+            options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;

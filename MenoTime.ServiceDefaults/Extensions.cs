@@ -2,7 +2,7 @@ using MenoTime.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -50,24 +50,38 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemTypes.Apply);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures throw, so that BadRequestExceptionHandler can say what was wrong, not just "400".
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();
         return builder;
     }
 
     /// <summary>
+    /// Error handling first in the service's own pipeline, then the health endpoints. Called right after
+    /// Build(): being inside the pipeline WebApplication builds, the handler sees every exception before
+    /// the developer exception page would, so errors look the same in Development as in production —
+    /// a problem document, no stack trace, no request headers echoed.
     /// <c>/health</c>: ready to serve (every check, including database and schema).
     /// <c>/alive</c>: the process is up (only checks tagged <see cref="LiveTag"/>).
     /// Mapped in every environment: the ALB target group and the AppHost both probe them.
     /// </summary>
-    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
+    public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        endpoints.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
-        endpoints.MapHealthChecks("/alive", new HealthCheckOptions
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A client's malformed request is not an error of ours: no error log for it.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
+        // Bodiless 4xx/5xx (404 from routing, 401 from the bearer handler) become problem+json.
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
+        app.MapHealthChecks("/alive", new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
         });
-        return endpoints;
+        return app;
     }
 }

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace MenoTime.ServiceDefaults;
 
 /// <summary>
-/// Puts the error and header middleware at the very front of every service's pipeline, before anything
-/// the service adds itself, so that no response (not even a 404 or an unhandled exception) escapes them.
+/// Puts the security headers at the very front of every service's pipeline, so that no response escapes
+/// them, whatever answers it.
 /// </summary>
 internal sealed class ServiceDefaultsStartupFilter : IStartupFilter
 {
@@ -17,9 +17,6 @@ internal sealed class ServiceDefaultsStartupFilter : IStartupFilter
             context.Response.OnStarting(static state => SecurityHeaders.Apply((HttpContext)state), context);
             return nextMiddleware(context);
         });
-        // Unhandled exceptions become a 500 problem+json without details; bodiless 4xx/5xx become problem+json.
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         next(app);
     };
 }

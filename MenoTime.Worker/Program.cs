@@ -7,5 +7,5 @@ builder.AddWorkerHeartbeat();
 
 // The worker serves only /health and /alive: the AppHost and the ECS container health check probe them.
 var app = builder.Build();
-app.MapDefaultEndpoints();
+app.UseServiceDefaults();
 app.Run();

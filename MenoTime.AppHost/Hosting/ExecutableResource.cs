@@ -6,6 +6,12 @@ public sealed record EndpointAnnotation(string Name, string Scheme, int? Port, s
     public const string Host = "127.0.0.1";
 }
 
+/// <summary>An endpoint of a resource, resolved to a URL once the application has allocated its ports.</summary>
+public sealed record EndpointReference(ExecutableResource Resource, string EndpointName)
+{
+    public string GetUrl(DistributedApplication app) => app.GetInstances(Resource)[0].GetUrl(EndpointName).ToString().TrimEnd('/');
+}
+
 /// <summary>The variables a process instance is started with; reference and WithEnvironment callbacks fill it.</summary>
 public sealed record EnvironmentContext(DistributedApplication App, ResourceInstance Instance, IDictionary<string, string> Variables);
 

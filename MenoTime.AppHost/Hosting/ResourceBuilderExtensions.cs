@@ -74,6 +74,14 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>Sets <paramref name="name"/> to the URL of <paramref name="endpoint"/>, known once ports are allocated.</summary>
+    public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, EndpointReference endpoint) where T : ExecutableResource =>
+        builder.WithEnvironment(context => context.Variables[name] = endpoint.GetUrl(context.App));
+
+    /// <summary>A reference to one of the resource's endpoints (its first replica), for other resources' configuration.</summary>
+    public static EndpointReference GetEndpoint<T>(this IResourceBuilder<T> builder, string name = "http") where T : ExecutableResource =>
+        new(builder.Resource, name);
+
     public static IResourceBuilder<T> WithArgs<T>(this IResourceBuilder<T> builder, params string[] args) where T : ExecutableResource
     {
         builder.Resource.Args.AddRange(args);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using MenoTime.Api.Access;
 using Npgsql;
 
 namespace MenoTime.Api.Features.Status;
@@ -9,11 +10,8 @@ public static class StatusEndpoints
     /// <summary>A worker not seen for this long is considered gone.</summary>
     public static readonly TimeSpan WorkerSeenWithin = TimeSpan.FromMinutes(2);
 
-    public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGroup("/api/v1/status").WithTags("Status").MapGet("/", GetStatus);
-        return endpoints;
-    }
+    public static void MapStatusEndpoints(this RouteGroupBuilder api) =>
+        api.MapGet("/status", GetStatus).WithTags("Status").Anonymous("operational status for operators; no PHI");
 
     public static async Task<Ok<StatusResponse>> GetStatus(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

@@ -1,0 +1,105 @@
+using MenoTime.Api.Access;
+using MenoTime.Api.Http;
+using MenoTime.Data;
+using MenoTime.Data.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace MenoTime.Api.Features.Symptoms;
+
+public sealed record SymptomCreate(string? Code, int? Severity, DateTimeOffset? OccurredAt, string? Note) : ICreateRequest;
+
+/// <summary>A symptom entry; the free-text note is for the patient and their providers, not supporters.</summary>
+public sealed record SymptomResponse(Guid Id, string Code, int Severity, DateTimeOffset OccurredAt, string? Note, DateTimeOffset RecordedAt)
+{
+    public static SymptomResponse From(SymptomEntry e, Relationship relationship) =>
+        new(e.Id, e.Code, e.Severity, e.OccurredAt, relationship == Relationship.Supporter ? null : e.Note, e.RecordedAt);
+}
+
+public static class SymptomEndpoints
+{
+    /// <summary>The fixed list of symptom codes.</summary>
+    public static readonly string[] Codes =
+    [
+        "hot_flush", "night_sweat", "sleep_disturbance", "mood", "anxiety", "irritability", "brain_fog", "fatigue",
+        "joint_pain", "headache", "palpitations", "vaginal_dryness", "low_libido", "bladder", "other",
+    ];
+
+    public const int MaxNoteLength = 2000;
+
+    public static void MapSymptomEndpoints(this RouteGroupBuilder api)
+    {
+        var symptoms = api.MapGroup("/patients/{patientId}/symptoms").WithTags("Symptoms");
+        symptoms.MapPost("/", Record).ForPatient(PatientData.Symptoms, AccessMode.Write).Idempotent();
+        symptoms.MapGet("/", List).ForPatient(PatientData.Symptoms, AccessMode.Read);
+    }
+
+    public static async Task<Results<Created<SymptomResponse>, ValidationProblem>> Record(
+        Guid patientId, SymptomCreate request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        var validation = new Validation()
+            .Check(request.Code is not null && Codes.Contains(request.Code), "code", $"must be one of: {string.Join(", ", Codes)}.")
+            .Check(request.Severity is >= 0 and <= 10, "severity", "must be between 0 and 10.")
+            .Check(request.OccurredAt is not null, "occurredAt", "is required.")
+            .Check(request.OccurredAt is null || request.OccurredAt <= now.AddMinutes(5), "occurredAt", "cannot be in the future.")
+            .Text(request.Note, "note", MaxNoteLength, required: false, multiline: true);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        var caller = await http.RequireCallerAsync();
+        var entry = new SymptomEntry
+        {
+            Id = Guid.CreateVersion7(),
+            PatientId = patientId,
+            Code = request.Code!,
+            Severity = (short)request.Severity!.Value,
+            OccurredAt = request.OccurredAt!.Value.ToUniversalTime(),
+            Note = request.Note,
+            RecordedBy = caller.Subject,
+            RecordedAt = now,
+        };
+        db.SymptomEntries.Add(entry);
+        await db.SaveChangesAsync(http.RequestAborted);
+        return TypedResults.Created((string?)null, SymptomResponse.From(entry, http.GetPatientAccess().Relationship));
+    }
+
+    /// <summary>Entries between from and to, most recent first, optionally of one symptom.</summary>
+    public static async Task<Results<Ok<Page<SymptomResponse>>, ValidationProblem>> List(
+        Guid patientId, string? code, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageQuery page, HttpContext http, MenoTimeDbContext db)
+    {
+        if (!page.TryRead(out var limit, out var cursor, out var problem))
+        {
+            return problem!;
+        }
+
+        var query = db.SymptomEntries.AsNoTracking().Where(e => e.PatientId == patientId);
+        if (code is not null)
+        {
+            query = query.Where(e => e.Code == code);
+        }
+
+        if (from is { } f)
+        {
+            var fromUtc = f.ToUniversalTime();
+            query = query.Where(e => e.OccurredAt >= fromUtc);
+        }
+
+        if (to is { } t)
+        {
+            var toUtc = t.ToUniversalTime();
+            query = query.Where(e => e.OccurredAt < toUtc);
+        }
+
+        if (cursor is not null)
+        {
+            query = query.Where(e => e.OccurredAt < cursor.At || (e.OccurredAt == cursor.At && e.Id.CompareTo(cursor.Id) < 0));
+        }
+
+        var relationship = http.GetPatientAccess().Relationship;
+        var rows = await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(limit + 1).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(PageQuery.Build(rows, limit, e => new PageCursor(e.OccurredAt, e.Id), e => SymptomResponse.From(e, relationship)));
+    }
+}
