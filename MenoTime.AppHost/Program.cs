@@ -20,7 +20,7 @@ var identity = builder.AddProject<Projects.MenoTime_DevIdentity>("identity")
 identity.WithEnvironment("Identity__Issuer", identity.GetEndpoint());
 
 var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrations")
-    .WithReference(database)
+    .WithOwnerReference(database)
     .WaitFor(database);
 
 var api = builder.AddProject<Projects.MenoTime_Api>("api")
@@ -29,6 +29,7 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithReference(database)
     .WithReference(mail)
     .WithEnvironment("Auth__Authority", identity.GetEndpoint())
+    .WithEnvironment("Network__TrustedNetworks", "127.0.0.0/8") // X-Forwarded-For from local proxies and tests
     .WaitFor(identity)
     .WaitForCompletion(migrations);
 

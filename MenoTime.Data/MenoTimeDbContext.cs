@@ -38,6 +38,8 @@ public sealed class MenoTimeDbContext(DbContextOptions<MenoTimeDbContext> option
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
+    public DbSet<BreakGlassGrant> BreakGlassGrants => Set<BreakGlassGrant>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<WorkingHours>(e =>
@@ -64,6 +66,8 @@ public sealed class MenoTimeDbContext(DbContextOptions<MenoTimeDbContext> option
         modelBuilder.Entity<MedicationDose>().HasOne<Patient>().WithMany().HasForeignKey(d => d.PatientId);
         modelBuilder.Entity<ClinicalNote>().HasOne<Patient>().WithMany().HasForeignKey(n => n.PatientId);
         modelBuilder.Entity<ClinicalNoteVersion>().HasOne<ClinicalNote>().WithMany().HasForeignKey(v => v.NoteId);
+        modelBuilder.Entity<BreakGlassGrant>().HasOne<Patient>().WithMany().HasForeignKey(g => g.PatientId);
+        modelBuilder.Entity<BreakGlassGrant>().HasOne<Provider>().WithMany().HasForeignKey(g => g.ProviderId);
         modelBuilder.Entity<CareAssignment>().HasKey(a => new { a.PatientId, a.ProviderId });
         modelBuilder.Entity<ClinicalNoteVersion>().HasKey(v => new { v.NoteId, v.Version });
         modelBuilder.Entity<IdempotencyRecord>().HasKey(r => new { r.Subject, r.Key });

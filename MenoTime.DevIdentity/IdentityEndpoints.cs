@@ -24,7 +24,7 @@ public static class IdentityEndpoints
         return endpoints;
     }
 
-    private static Results<Ok<TokenResponse>, ValidationProblem> IssueToken(TokenRequest request, TokenIssuer issuer, TimeProvider clock)
+    private static Results<Ok<TokenResponse>, ValidationProblem> IssueToken(TokenRequest request, TokenIssuer issuer)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Subject) || request.Subject.Length > 200)
@@ -43,7 +43,9 @@ public static class IdentityEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var token = issuer.Issue(request.Subject!, request.Email, roles.Distinct(), request.SessionId, clock.GetUtcNow());
+        // Real time, like Cognito: token lifetimes are checked against the API's real clock, even in tests that move
+        // the services' clock (which only the server-side session timeout follows).
+        var token = issuer.Issue(request.Subject!, request.Email, roles.Distinct(), request.SessionId, TimeProvider.System.GetUtcNow());
         return TypedResults.Ok(new TokenResponse(token, "Bearer", (int)TokenIssuer.Lifetime.TotalSeconds));
     }
 }

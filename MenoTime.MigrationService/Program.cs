@@ -1,6 +1,9 @@
 // The migration step of the graph: applies the schema once, then exits. The AppHost starts `api` and
 // `worker` only after it exits with 0 (WaitForCompletion); in ECS it runs as a one-off task per deploy.
+// `verify-audit` instead recomputes the audit trail's hash chains and exits 0 when intact, 2 when broken.
 using MenoTime.Data;
+using MenoTime.Data.Audit;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,6 +16,15 @@ using var host = builder.Build();
 var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MenoTime.Migrations");
 try
 {
+    if (args.Contains("verify-audit"))
+    {
+        var result = await AuditChainVerifier.VerifyAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+        Console.WriteLine(result.Verified
+            ? $"audit trail intact: {result.RowsChecked} rows in {result.Chains} chains"
+            : $"audit trail BROKEN: {string.Join("; ", result.BrokenChains.Select(b => $"chain {b.Chain} at seq {b.Seq} (event {b.EventId}, {b.OccurredAt:O}): {b.Problem}"))}");
+        return result.Verified ? 0 : 2;
+    }
+
     await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
     return 0;
 }

@@ -11,6 +11,8 @@ public enum PatientData
     Notes,
     Supporters,
     Assignments,
+    /// <summary>Who accessed the record (the accounting of disclosures): the patient and admins.</summary>
+    AccessLog,
 }
 
 public enum AccessMode

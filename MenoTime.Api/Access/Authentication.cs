@@ -5,6 +5,8 @@ namespace MenoTime.Api.Access;
 
 public static class AuthenticationSetup
 {
+    private const string SessionFailureKey = "auth.session-failure";
+
     /// <summary>
     /// RS256 access tokens from the OIDC issuer at <c>Auth:Authority</c>: the Cognito user pool in AWS,
     /// the development issuer locally. Issuer and signing keys come from its discovery document. Cognito
@@ -42,13 +44,19 @@ public static class AuthenticationSetup
                     context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     context.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
                     var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                    await problems.WriteAsync(new ProblemDetailsContext
+                    var problem = new ProblemDetailsContext { HttpContext = context.HttpContext, ProblemDetails = { Status = StatusCodes.Status401Unauthorized } };
+                    if (context.HttpContext.Items[SessionFailureKey] is string session)
                     {
-                        HttpContext = context.HttpContext,
-                        ProblemDetails = { Status = StatusCodes.Status401Unauthorized },
-                    });
+                        problem.ProblemDetails.Type = $"/problems/{session}";
+                        problem.ProblemDetails.Title = "Session ended";
+                        problem.ProblemDetails.Detail = session == SessionGuard.Ended
+                            ? "You signed out. Sign in again."
+                            : "Your session ended after a period without activity. Sign in again.";
+                    }
+
+                    await problems.WriteAsync(problem);
                 },
-                OnTokenValidated = context =>
+                OnTokenValidated = async context =>
                 {
                     var principal = context.Principal!;
                     if (principal.FindFirst("token_use")?.Value != "access")
@@ -59,12 +67,17 @@ public static class AuthenticationSetup
                     {
                         context.Fail("The token was issued to another client.");
                     }
-
-                    return Task.CompletedTask;
+                    else if (await context.HttpContext.RequestServices.GetRequiredService<SessionGuard>()
+                                 .TouchAsync(principal, context.HttpContext.RequestAborted) is { } sessionFailure)
+                    {
+                        context.HttpContext.Items[SessionFailureKey] = sessionFailure;
+                        context.Fail(sessionFailure);
+                    }
                 },
             };
         });
         builder.Services.AddAuthorization();
+        builder.Services.AddSingleton<SessionGuard>();
         return builder;
     }
 }

@@ -8,6 +8,8 @@ public enum Relationship
 {
     Self,
     AssignedProvider,
+    /// <summary>A provider not assigned to the patient, under an active break-glass grant.</summary>
+    EmergencyProvider,
     Supporter,
     Admin,
 }
@@ -20,26 +22,36 @@ public sealed record PatientAccess(Guid PatientId, Relationship Relationship, IR
 /// a patient reads and writes their own record (notes: read shared ones only, never write);
 /// a provider reads and writes the records of patients assigned to them (not supporter grants);
 /// a supporter reads what an unexpired, unrevoked grant scopes, plus the patient's name;
-/// an admin manages profiles, appointments, assignments and grants, and reads no clinical data.
-/// A denied check looks exactly like a missing patient: 404.
+/// an admin manages profiles, appointments, assignments and grants, and reads no clinical data;
+/// a provider under a break-glass grant has an assigned provider's rights for its hour, and every access
+/// under it is flagged in the audit trail. A denied check looks exactly like a missing patient: 404.
 /// </summary>
 public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock)
 {
     private static readonly Dictionary<Relationship, (PatientData[] Read, PatientData[] Write)> Rules = new()
     {
         [Relationship.Self] = (
-            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Supporters, PatientData.Assignments],
+            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog],
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Supporters]),
         [Relationship.AssignedProvider] = (
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Assignments],
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes]),
+        [Relationship.EmergencyProvider] = (
+            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Assignments],
+            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes]),
         [Relationship.Admin] = (
-            [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments],
+            [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog],
             [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments]),
     };
 
     /// <summary>What a supporter grant can scope.</summary>
     public static readonly PatientData[] GrantableScopes = [PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications];
+
+    /// <summary>True once this request was let in by a break-glass grant: its audit row is flagged.</summary>
+    public bool UsedEmergencyAccess { get; private set; }
+
+    /// <summary>Flags the request itself as break-glass (the request that opens the grant).</summary>
+    public void MarkEmergencyAccess() => UsedEmergencyAccess = true;
 
     /// <returns>The access granted, or null (answer 404).</returns>
     public async Task<PatientAccess?> CheckAsync(Caller caller, Guid patientId, PatientData data, AccessMode mode, CancellationToken cancellationToken)
@@ -60,6 +72,7 @@ public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock
             var (read, write) = Rules[relationship.Relationship];
             if ((mode == AccessMode.Read ? read : write).Contains(data))
             {
+                UsedEmergencyAccess |= relationship.Relationship == Relationship.EmergencyProvider;
                 return relationship;
             }
         }
@@ -82,10 +95,17 @@ public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock
             relationships.Add(new(patientId, Relationship.Self, none));
         }
 
-        if (caller.Is(Roles.Provider) && caller.ProviderId is { } providerId
-            && await db.CareAssignments.AnyAsync(a => a.PatientId == patientId && a.ProviderId == providerId, cancellationToken))
+        if (caller.Is(Roles.Provider) && caller.ProviderId is { } providerId)
         {
-            relationships.Add(new(patientId, Relationship.AssignedProvider, none));
+            var now = clock.GetUtcNow();
+            if (await db.CareAssignments.AnyAsync(a => a.PatientId == patientId && a.ProviderId == providerId, cancellationToken))
+            {
+                relationships.Add(new(patientId, Relationship.AssignedProvider, none));
+            }
+            else if (await db.BreakGlassGrants.AnyAsync(g => g.PatientId == patientId && g.ProviderId == providerId && g.ExpiresAt > now, cancellationToken))
+            {
+                relationships.Add(new(patientId, Relationship.EmergencyProvider, none));
+            }
         }
 
         if (caller.Is(Roles.Admin))

@@ -15,7 +15,7 @@ public interface ICreateRequest;
 /// <summary>
 /// Creates accept an <c>Idempotency-Key</c>. The key's record is added to the request's DbContext before
 /// the handler runs, so it is saved in the same transaction as the created record: a create and its key
-/// exist together or not at all. Requests with one key are serialized by an advisory lock. A retry with
+/// exist together or not at all. Requests with one key are serialized by a transaction advisory lock. A retry with
 /// the same key and body gets the first response again and
 /// creates nothing; the same key with another body is refused (422). Only successful creates are kept:
 /// a refused request can be corrected and retried with its key.
@@ -44,41 +44,31 @@ public sealed class IdempotencyFilter : IEndpointFilter
         var hash = Fingerprint(http, context.Arguments.OfType<ICreateRequest>(), json);
 
         // Requests with one key run one at a time: a retry racing its original waits for it, then replays it.
-        // The lock is on the connection the handler's SaveChanges uses; a connection returned to the pool is
-        // reset (DISCARD ALL), which also releases a lock left behind by an aborted request.
-        await db.Database.OpenConnectionAsync(http.RequestAborted);
-        try
+        // The lock is the request transaction's (opened by the audit filter), so it lasts until the create commits.
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({caller.Subject + "\n" + key}, 0))", http.RequestAborted);
+        var existing = await FindAsync(db, caller.Subject, key, http.RequestAborted);
+        if (existing is not null)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_lock(hashtextextended({caller.Subject + "\n" + key}, 0))", http.RequestAborted);
-            var existing = await FindAsync(db, caller.Subject, key, http.RequestAborted);
-            if (existing is not null)
-            {
-                return Replay(existing, hash);
-            }
-
-            var record = new IdempotencyRecord { Subject = caller.Subject, Key = key, RequestHash = hash, CreatedAt = DateTimeOffset.UtcNow };
-            db.IdempotencyRecords.Add(record);
-            var result = await next(context);
-            var outcome = Unwrap(result);
-            if (db.Entry(record).State == EntityState.Unchanged && outcome is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } success)
-            {
-                record.StatusCode = success.StatusCode;
-                record.ResponseBody = outcome is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json) : null;
-                record.Location = outcome.GetType().GetProperty("Location")?.GetValue(outcome) as string;
-                await db.SaveChangesAsync(http.RequestAborted);
-            }
-            else if (db.Entry(record).State == EntityState.Added)
-            {
-                db.Entry(record).State = EntityState.Detached; // The handler saved nothing: keep no key.
-            }
-
-            return result;
+            return Replay(existing, hash);
         }
-        finally
+
+        var record = new IdempotencyRecord { Subject = caller.Subject, Key = key, RequestHash = hash, CreatedAt = DateTimeOffset.UtcNow };
+        db.IdempotencyRecords.Add(record);
+        var result = await next(context);
+        var outcome = Unwrap(result);
+        if (db.Entry(record).State == EntityState.Unchanged && outcome is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } success)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_unlock(hashtextextended({caller.Subject + "\n" + key}, 0))", CancellationToken.None);
-            await db.Database.CloseConnectionAsync();
+            record.StatusCode = success.StatusCode;
+            record.ResponseBody = outcome is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json) : null;
+            record.Location = outcome.GetType().GetProperty("Location")?.GetValue(outcome) as string;
+            await db.SaveChangesAsync(http.RequestAborted);
         }
+        else if (db.Entry(record).State == EntityState.Added)
+        {
+            db.Entry(record).State = EntityState.Detached; // The handler saved nothing: keep no key.
+        }
+
+        return result;
     }
 
     private static async Task<IdempotencyRecord?> FindAsync(MenoTimeDbContext db, string subject, string key, CancellationToken cancellationToken) =>
@@ -92,7 +82,8 @@ public sealed class IdempotencyFilter : IEndpointFilter
                 "This Idempotency-Key was used for a different request. Use a new key for a new request.");
         }
 
-        // Saved with its create, but the process stopped before it stored the response: the create happened.
+        // The record and its response commit in one transaction, so a stored key always has its response;
+        // a key without one can only come from rows written outside this filter.
         return record.StatusCode is { } status
             ? new ReplayedResult(status, record.ResponseBody, record.Location)
             : Problems.Conflict("idempotency-key-interrupted",

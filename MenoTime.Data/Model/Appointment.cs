@@ -68,3 +68,19 @@ public sealed class SupporterGrant
 
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+/// <summary>A provider's emergency access to a patient not assigned to them: a stated reason, one hour.</summary>
+public sealed class BreakGlassGrant
+{
+    public Guid Id { get; set; }
+
+    public Guid ProviderId { get; set; }
+
+    public Guid PatientId { get; set; }
+
+    public required string Reason { get; set; }
+
+    public DateTimeOffset GrantedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+}

@@ -19,7 +19,11 @@ public sealed class MenoTimeGraph : IAsyncLifetime
 
     public MailSinkClient Mail { get; private set; } = null!;
 
+    /// <summary>The services' connection (the application role).</summary>
     public string ConnectionString => App.GetConnectionString("menotime");
+
+    /// <summary>The owner's (superuser locally): for tests that inspect or tamper as an administrator would.</summary>
+    public string OwnerConnectionString => ((MenoTime.AppHost.Hosting.Postgres.PostgresDatabaseResource)App.GetResource("menotime")).GetOwnerConnectionString(App);
 
     public async ValueTask InitializeAsync()
     {

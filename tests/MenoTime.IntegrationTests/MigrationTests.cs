@@ -13,7 +13,7 @@ public sealed class MigrationTests(MenoTimeGraph graph) : IAsyncLifetime
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(graph.ConnectionString) { Database = _database }.ConnectionString;
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(graph.OwnerConnectionString) { Database = _database }.ConnectionString;
 
     public async ValueTask InitializeAsync() => await OnServerAsync($"CREATE DATABASE {_database}");
 
@@ -98,7 +98,7 @@ public sealed class MigrationTests(MenoTimeGraph graph) : IAsyncLifetime
         return versions;
     }
 
-    private Task OnServerAsync(string sql) => ExecuteAsync(graph.ConnectionString, sql);
+    private Task OnServerAsync(string sql) => ExecuteAsync(graph.OwnerConnectionString, sql);
 
     private Task OnDatabaseAsync(string sql) => ExecuteAsync(ConnectionString, sql);
 

@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Features.Providers;
 using MenoTime.Api.Http;
 using MenoTime.Data;
@@ -13,7 +14,7 @@ public static class AppointmentEndpoints
 {
     public static void MapAppointmentEndpoints(this RouteGroupBuilder api)
     {
-        var appointments = api.MapGroup("/appointments").WithTags("Appointments");
+        var appointments = api.MapGroup("/appointments").WithTags("Appointments").WithMetadata(new AuditResource("appointment"));
         appointments.MapPost("/", Book).ForRoles(Roles.Patient, Roles.Provider, Roles.Admin).Idempotent();
         appointments.MapGet("/", List).ForRoles(Roles.All);
         appointments.MapGet("/{appointmentId}", Get).ForRoles(Roles.All);
@@ -22,7 +23,8 @@ public static class AppointmentEndpoints
 
     /// <summary>
     /// Books a free slot. Two requests racing for one slot: PostgreSQL's exclusion constraint lets exactly
-    /// one in; the other gets 409. Booking makes the provider one of the patient's assigned providers.
+    /// one in; the other gets 409. Booking makes the provider one of the patient's assigned providers, in
+    /// the same transaction (the request's, opened by the audit filter; a failed insert rolls back to its savepoint).
     /// </summary>
     public static async Task<Results<Created<AppointmentResponse>, ValidationProblem, ProblemHttpResult>> Book(
         AppointmentCreate request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, TimeProvider clock)
@@ -71,7 +73,6 @@ public static class AppointmentEndpoints
             UpdatedAt = now,
         };
         db.Appointments.Add(appointment);
-        await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
         try
         {
             await db.SaveChangesAsync(http.RequestAborted);
@@ -87,7 +88,6 @@ public static class AppointmentEndpoints
             VALUES ({provider.Id}, {appointment.PatientId}, {CareAssignment.FromBooking}, {caller.Subject}, {now})
             ON CONFLICT DO NOTHING
             """, http.RequestAborted);
-        await transaction.CommitAsync(http.RequestAborted);
         ETags.Set(http.Response, appointment.Version);
         return TypedResults.Created($"/api/v1/appointments/{appointment.Id}", AppointmentResponse.From(appointment));
     }

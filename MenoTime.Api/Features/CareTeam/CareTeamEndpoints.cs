@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
 using MenoTime.Data.Model;
@@ -26,12 +27,14 @@ public static class CareTeamEndpoints
     public static void MapCareTeamEndpoints(this RouteGroupBuilder api)
     {
         var patient = api.MapGroup("/patients/{patientId}").WithTags("Care team");
-        patient.MapGet("/assignments", ListAssignments).ForPatient(PatientData.Assignments, AccessMode.Read);
-        patient.MapPost("/assignments", Assign).ForPatient(PatientData.Assignments, AccessMode.Write).Idempotent();
-        patient.MapDelete("/assignments/{providerId:guid}", Unassign).ForPatient(PatientData.Assignments, AccessMode.Write);
-        patient.MapGet("/supporter-grants", ListGrants).ForPatient(PatientData.Supporters, AccessMode.Read);
-        patient.MapPost("/supporter-grants", Grant).ForPatient(PatientData.Supporters, AccessMode.Write).Idempotent();
-        patient.MapDelete("/supporter-grants/{grantId:guid}", Revoke).ForPatient(PatientData.Supporters, AccessMode.Write);
+        var assignments = patient.MapGroup("/assignments").WithMetadata(new AuditResource("care_assignment"));
+        assignments.MapGet("/", ListAssignments).ForPatient(PatientData.Assignments, AccessMode.Read);
+        assignments.MapPost("/", Assign).ForPatient(PatientData.Assignments, AccessMode.Write).Idempotent();
+        assignments.MapDelete("/{providerId:guid}", Unassign).ForPatient(PatientData.Assignments, AccessMode.Write);
+        var grants = patient.MapGroup("/supporter-grants").WithMetadata(new AuditResource("supporter_grant"));
+        grants.MapGet("/", ListGrants).ForPatient(PatientData.Supporters, AccessMode.Read);
+        grants.MapPost("/", Grant).ForPatient(PatientData.Supporters, AccessMode.Write).Idempotent();
+        grants.MapDelete("/{grantId:guid}", Revoke).ForPatient(PatientData.Supporters, AccessMode.Write);
     }
 
     public static async Task<Ok<List<AssignmentResponse>>> ListAssignments(Guid patientId, HttpContext http, MenoTimeDbContext db) =>

@@ -1,5 +1,7 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
+using MenoTime.Data.Audit;
 using MenoTime.Data;
 using MenoTime.Data.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,13 +13,13 @@ public static class MedicationEndpoints
 {
     public static void MapMedicationEndpoints(this RouteGroupBuilder api)
     {
-        var medications = api.MapGroup("/patients/{patientId}/medications").WithTags("Medications");
+        var medications = api.MapGroup("/patients/{patientId}/medications").WithTags("Medications").WithMetadata(new AuditResource("medication"));
         medications.MapPost("/", Create).ForPatient(PatientData.Medications, AccessMode.Write).Idempotent();
         medications.MapGet("/", List).ForPatient(PatientData.Medications, AccessMode.Read);
         medications.MapGet("/{medicationId:guid}", Get).ForPatient(PatientData.Medications, AccessMode.Read);
         medications.MapPatch("/{medicationId:guid}", Update).ForPatient(PatientData.Medications, AccessMode.Write);
-        medications.MapPost("/{medicationId:guid}/doses", RecordDose).ForPatient(PatientData.Medications, AccessMode.Write).Idempotent();
-        medications.MapGet("/{medicationId:guid}/doses", ListDoses).ForPatient(PatientData.Medications, AccessMode.Read);
+        medications.MapPost("/{medicationId:guid}/doses", RecordDose).ForPatient(PatientData.Medications, AccessMode.Write).Idempotent().WithMetadata(new AuditResource("medication_dose"));
+        medications.MapGet("/{medicationId:guid}/doses", ListDoses).ForPatient(PatientData.Medications, AccessMode.Read).WithMetadata(new AuditResource("medication_dose", AuditActions.Search));
     }
 
     public static async Task<Results<Created<MedicationResponse>, ValidationProblem>> Create(

@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
 using MenoTime.Data.Model;
@@ -28,7 +29,7 @@ public static class NoteEndpoints
 
     public static void MapNoteEndpoints(this RouteGroupBuilder api)
     {
-        var notes = api.MapGroup("/patients/{patientId}/notes").WithTags("Clinical notes");
+        var notes = api.MapGroup("/patients/{patientId}/notes").WithTags("Clinical notes").WithMetadata(new AuditResource("clinical_note"));
         notes.MapPost("/", Create).ForPatient(PatientData.Notes, AccessMode.Write).Idempotent();
         notes.MapGet("/", List).ForPatient(PatientData.Notes, AccessMode.Read);
         notes.MapGet("/{noteId:guid}", Get).ForPatient(PatientData.Notes, AccessMode.Read);

@@ -1,5 +1,7 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
+using MenoTime.Data.Audit;
 using MenoTime.Data;
 using MenoTime.Data.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,10 +13,10 @@ public static class PatientEndpoints
 {
     public static void MapPatientEndpoints(this RouteGroupBuilder api)
     {
-        var patients = api.MapGroup("/patients").WithTags("Patients");
+        var patients = api.MapGroup("/patients").WithTags("Patients").WithMetadata(new AuditResource("patient"));
         patients.MapPost("/", Create).ForRoles(Roles.Patient, Roles.Provider, Roles.Admin).Idempotent();
         patients.MapGet("/", List).ForRoles(Roles.Provider, Roles.Admin);
-        patients.MapGet("/me", GetMine).ForRoles(Roles.Patient);
+        patients.MapGet("/me", GetMine).ForRoles(Roles.Patient).WithMetadata(new AuditResource("patient", AuditActions.Read));
         patients.MapGet("/{patientId}", Get).ForPatient(PatientData.Profile, AccessMode.Read);
         patients.MapPatch("/{patientId}", Update).ForPatient(PatientData.Profile, AccessMode.Write);
     }

@@ -1,5 +1,7 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
+using MenoTime.Data.Audit;
 using MenoTime.Data;
 using MenoTime.Data.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,13 +16,13 @@ public static class ProviderEndpoints
 
     public static void MapProviderEndpoints(this RouteGroupBuilder api)
     {
-        var providers = api.MapGroup("/providers").WithTags("Providers");
+        var providers = api.MapGroup("/providers").WithTags("Providers").WithMetadata(new AuditResource("provider"));
         providers.MapPost("/", Create).ForRoles(Roles.Admin).Idempotent();
         providers.MapGet("/", List).ForRoles(Roles.All);
         providers.MapGet("/{providerId}", Get).ForRoles(Roles.All);
-        providers.MapGet("/{providerId}/availability", GetAvailability).ForRoles(Roles.Provider, Roles.Admin);
-        providers.MapPut("/{providerId}/availability", SetAvailability).ForRoles(Roles.Provider, Roles.Admin);
-        providers.MapGet("/{providerId}/slots", GetSlots).ForRoles(Roles.Patient, Roles.Provider, Roles.Admin);
+        providers.MapGet("/{providerId}/availability", GetAvailability).ForRoles(Roles.Provider, Roles.Admin).WithMetadata(new AuditResource("availability", AuditActions.Read));
+        providers.MapPut("/{providerId}/availability", SetAvailability).ForRoles(Roles.Provider, Roles.Admin).WithMetadata(new AuditResource("availability"));
+        providers.MapGet("/{providerId}/slots", GetSlots).ForRoles(Roles.Patient, Roles.Provider, Roles.Admin).WithMetadata(new AuditResource("slot"));
     }
 
     public static async Task<Results<Created<ProviderResponse>, ValidationProblem, ProblemHttpResult>> Create(
@@ -136,7 +138,7 @@ public static class ProviderEndpoints
         provider.UpdatedAt = clock.GetUtcNow();
         provider.WorkingHours = weekly.Select(w => new WorkingHours { ProviderId = provider.Id, DayOfWeek = (short)w.DayOfWeek, StartTime = w.Start, EndTime = w.End }).ToList();
         provider.TimeOff = timeOff.Select(t => new TimeOff { Id = Guid.CreateVersion7(), ProviderId = provider.Id, OnDate = t.Date, StartTime = t.Start, EndTime = t.End }).ToList();
-        await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
+        // In the request's transaction: the old hours go and the new ones come together.
         await db.WorkingHours.Where(w => w.ProviderId == provider.Id).ExecuteDeleteAsync(http.RequestAborted);
         await db.TimeOff.Where(t => t.ProviderId == provider.Id).ExecuteDeleteAsync(http.RequestAborted);
         try
@@ -148,7 +150,6 @@ public static class ProviderEndpoints
             return Problems.Conflict("availability-changed", "The availability was changed at the same moment by someone else. Read it and try again.");
         }
 
-        await transaction.CommitAsync(http.RequestAborted);
         return TypedResults.Ok(ToAvailability(provider));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
 using MenoTime.Data.Model;
@@ -22,7 +23,7 @@ public static class QuestionnaireEndpoints
 {
     public static void MapQuestionnaireEndpoints(this RouteGroupBuilder api)
     {
-        var questionnaires = api.MapGroup("/patients/{patientId}/questionnaires").WithTags("Questionnaires");
+        var questionnaires = api.MapGroup("/patients/{patientId}/questionnaires").WithTags("Questionnaires").WithMetadata(new AuditResource("questionnaire_response"));
         questionnaires.MapPost("/{instrument}", Submit).ForPatient(PatientData.Questionnaires, AccessMode.Write).Idempotent();
         questionnaires.MapGet("/", History).ForPatient(PatientData.Questionnaires, AccessMode.Read);
         questionnaires.MapGet("/{responseId:guid}", Get).ForPatient(PatientData.Questionnaires, AccessMode.Read);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using Npgsql;
 
 namespace MenoTime.Api.Features.Status;
@@ -11,7 +12,7 @@ public static class StatusEndpoints
     public static readonly TimeSpan WorkerSeenWithin = TimeSpan.FromMinutes(2);
 
     public static void MapStatusEndpoints(this RouteGroupBuilder api) =>
-        api.MapGet("/status", GetStatus).WithTags("Status").Anonymous("operational status for operators; no PHI");
+        api.MapGet("/status", GetStatus).WithTags("Status").WithMetadata(new AuditResource("status")).Anonymous("operational status for operators; no PHI");
 
     public static async Task<Ok<StatusResponse>> GetStatus(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
 using MenoTime.Data.Model;
@@ -29,7 +30,7 @@ public static class SymptomEndpoints
 
     public static void MapSymptomEndpoints(this RouteGroupBuilder api)
     {
-        var symptoms = api.MapGroup("/patients/{patientId}/symptoms").WithTags("Symptoms");
+        var symptoms = api.MapGroup("/patients/{patientId}/symptoms").WithTags("Symptoms").WithMetadata(new AuditResource("symptom_entry"));
         symptoms.MapPost("/", Record).ForPatient(PatientData.Symptoms, AccessMode.Write).Idempotent();
         symptoms.MapGet("/", List).ForPatient(PatientData.Symptoms, AccessMode.Read);
     }

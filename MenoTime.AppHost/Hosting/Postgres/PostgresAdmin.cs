@@ -47,6 +47,35 @@ internal static class PostgresAdmin
         }
     }
 
+    /// <summary>Creates the login role, or resets its password, and lets it connect to the database.</summary>
+    public static async Task EnsureLoginRoleAsync(string serverConnectionString, string role, string password, string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(WithoutPooling(serverConnectionString));
+        await connection.OpenAsync(cancellationToken);
+        // Role names and passwords cannot be parameters in DDL; both are generated or fixed by the host, never user input.
+        var literal = "'" + password.Replace("'", "''", StringComparison.Ordinal) + "'";
+        await using var command = new NpgsqlCommand($"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                    CREATE ROLE {Quote(role)} LOGIN PASSWORD {literal};
+                ELSE
+                    ALTER ROLE {Quote(role)} WITH LOGIN PASSWORD {literal};
+                END IF;
+            END
+            $$;
+            GRANT CONNECT ON DATABASE {Quote(database)} TO {Quote(role)};
+            """, connection);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another host created the role at the same moment (roles belong to the whole cluster): it exists now.
+        }
+    }
+
     public static async Task DropDatabaseAsync(string serverConnectionString, string database, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(WithoutPooling(serverConnectionString));

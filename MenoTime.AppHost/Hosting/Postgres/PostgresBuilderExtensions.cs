@@ -24,4 +24,16 @@ public static class PostgresBuilderExtensions
 
         return server.ApplicationBuilder.AddResource(database);
     }
+
+    /// <summary>
+    /// Gives <paramref name="builder"/> <c>ConnectionStrings__{name}</c> as the database owner: for the migration
+    /// step, which creates tables and grants the application role its privileges.
+    /// </summary>
+    public static IResourceBuilder<T> WithOwnerReference<T>(this IResourceBuilder<T> builder, IResourceBuilder<PostgresDatabaseResource> database)
+        where T : ExecutableResource
+    {
+        builder.Resource.References.Add(database.Resource);
+        return builder.WithEnvironment(context =>
+            context.Variables[$"ConnectionStrings__{database.Resource.Name}"] = database.Resource.GetOwnerConnectionString(context.App));
+    }
 }

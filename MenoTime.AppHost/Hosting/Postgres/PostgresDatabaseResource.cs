@@ -1,8 +1,10 @@
 namespace MenoTime.AppHost.Hosting.Postgres;
 
 /// <summary>
-/// A database on a PostgreSQL server. Created when missing before anything that waits for it starts;
-/// those that reference it get <c>ConnectionStrings__{Name}</c>.
+/// A database on a PostgreSQL server. Created when missing before anything that waits for it starts.
+/// Services that reference it get <c>ConnectionStrings__{Name}</c> for its application role, which may
+/// read and write data but not change the schema or the audit trail; the migration step gets the
+/// owner's (<see cref="PostgresBuilderExtensions.WithOwnerReference{T}"/>). Same key, same contract.
 /// </summary>
 public sealed class PostgresDatabaseResource : Resource, IResourceWithConnectionString
 {
@@ -13,9 +15,15 @@ public sealed class PostgresDatabaseResource : Resource, IResourceWithConnection
         WaitsFor.Add(new ResourceDependency(server, WaitBehavior.Healthy));
         BeforeStart.Add(async (context, cancellationToken) =>
         {
-            if (await PostgresAdmin.EnsureDatabaseAsync(Server.GetConnectionString(context.App, "postgres"), DatabaseName, cancellationToken))
+            var server = Server.GetConnectionString(context.App, "postgres");
+            if (await PostgresAdmin.EnsureDatabaseAsync(server, DatabaseName, cancellationToken))
             {
                 context.Log.Write(Name, $"created database {DatabaseName}");
+            }
+
+            if (Server.ExternalConnectionString is null)
+            {
+                await PostgresAdmin.EnsureLoginRoleAsync(server, ApplicationRole, ApplicationRolePassword, DatabaseName, cancellationToken);
             }
         });
         HealthProbe = new DatabaseProbe(this);
@@ -25,7 +33,23 @@ public sealed class PostgresDatabaseResource : Resource, IResourceWithConnection
 
     public PostgresServerResource Server { get; }
 
-    public string GetConnectionString(DistributedApplication app) => Server.GetConnectionString(app, DatabaseName);
+    /// <summary>The login of the services (the migrations grant it its privileges).</summary>
+    public string ApplicationRole { get; set; } = "menotime_app";
+
+    private string ApplicationRolePassword => Server.ReadOrCreateSecret($"{ApplicationRole}.password");
+
+    /// <summary>The services' connection: the application role (on an external server, the given connection).</summary>
+    public string GetConnectionString(DistributedApplication app) =>
+        Server.ExternalConnectionString is not null
+            ? Server.GetConnectionString(app, DatabaseName)
+            : new Npgsql.NpgsqlConnectionStringBuilder(Server.GetConnectionString(app, DatabaseName))
+            {
+                Username = ApplicationRole,
+                Password = ApplicationRolePassword,
+            }.ConnectionString;
+
+    /// <summary>The owner's connection, for the migration step and for tests that inspect as a superuser.</summary>
+    public string GetOwnerConnectionString(DistributedApplication app) => Server.GetConnectionString(app, DatabaseName);
 
     public IEnumerable<KeyValuePair<string, string>> GetReferenceEnvironment(DistributedApplication app) =>
         [new($"ConnectionStrings__{Name}", GetConnectionString(app))];

@@ -42,7 +42,7 @@ public sealed class PostgresServerResource : ExecutableResource
     /// <summary>The directory of initdb and postgres; null when no suitable installation exists.</summary>
     public string? BinDirectory { get; set; } = FindBinDirectory();
 
-    public string Password => _password ??= ReadOrCreatePassword();
+    public string Password => _password ??= ReadOrCreateSecret("password");
 
     /// <summary>A connection to <paramref name="database"/> as the superuser (or the external string's user).</summary>
     public string GetConnectionString(DistributedApplication app, string database)
@@ -192,18 +192,20 @@ public sealed class PostgresServerResource : ExecutableResource
         }
     }
 
-    private string ReadOrCreatePassword()
+    /// <summary>A generated password kept in the state directory (mode 0600), the same on every run.</summary>
+    internal string ReadOrCreateSecret(string fileName)
     {
-        if (File.Exists(PasswordFile))
+        var path = Path.Combine(_options.StateDirectory, Name, fileName);
+        if (File.Exists(path))
         {
-            return File.ReadAllText(PasswordFile).Trim();
+            return File.ReadAllText(path).Trim();
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(PasswordFile)!);
-        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        File.WriteAllText(PasswordFile, password + "\n");
-        File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return password;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        File.WriteAllText(path, secret + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return secret;
     }
 
     private static string? FindBinDirectory()
