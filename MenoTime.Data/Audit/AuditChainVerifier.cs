@@ -21,8 +21,11 @@ public static class AuditChainVerifier
 
     public static async Task<AuditVerification> VerifyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
+        // One snapshot for heads and rows: rows keep arriving while we read, and a head and its row commit together.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var heads = new Dictionary<int, (long Seq, byte[] Hash)>();
-        await using (var command = dataSource.CreateCommand("SELECT chain, last_seq, last_hash FROM audit_chain_heads"))
+        await using (var command = new NpgsqlCommand("SELECT chain, last_seq, last_hash FROM audit_chain_heads", connection, snapshot))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -34,11 +37,11 @@ public static class AuditChainVerifier
         var broken = new Dictionary<int, BrokenLink>();
         var expected = Enumerable.Range(0, ChainCount).ToDictionary(c => c, c => (Seq: 1L, Prev: Genesis(c)));
         long rows = 0;
-        await using (var command = dataSource.CreateCommand("""
+        await using (var command = new NpgsqlCommand("""
             SELECT chain, seq, id, occurred_at, subject, role, session_id, action, resource_type, resource_id,
                    patient_id, status, client_ip, user_agent, trace_id, break_glass, prev_hash, hash
             FROM audit_events ORDER BY chain, seq
-            """))
+            """, connection, snapshot))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))

@@ -83,7 +83,7 @@ public static class AuditWriter
             SessionId: caller?.SessionId,
             Action: status == StatusCodes.Status401Unauthorized ? AuditActions.LoginFailure : resource?.Action ?? ActionOf(http.Request.Method, route),
             ResourceType: resource?.Type ?? "unknown",
-            ResourceId: ResourceIdOf(http, route, resultValue),
+            ResourceId: ResourceIdOf(http, route, resource, resultValue),
             PatientId: PatientIdOf(http, resultValue),
             Status: status,
             ClientIp: http.Connection.RemoteIpAddress?.ToString(),
@@ -124,10 +124,14 @@ public static class AuditWriter
         _ => AuditActions.Search,
     };
 
-    private static string? ResourceIdOf(HttpContext http, Microsoft.AspNetCore.Routing.Patterns.RoutePattern? route, object? resultValue)
+    /// <summary>The record's own id from the route, else the id in the response (a create), else nothing (a list).</summary>
+    private static string? ResourceIdOf(HttpContext http, Microsoft.AspNetCore.Routing.Patterns.RoutePattern? route, AuditResource? resource, object? resultValue)
     {
-        var lastParameter = route?.Parameters.Where(p => p.Name.EndsWith("Id", StringComparison.Ordinal)).LastOrDefault();
-        if (lastParameter is not null && http.GetRouteValue(lastParameter.Name) is string routeId)
+        var idParameter = route?.Parameters
+            .Where(p => p.Name.EndsWith("Id", StringComparison.Ordinal)
+                        && (p.Name != AccessRuleExtensions.PatientIdRouteValue || resource?.Type == "patient"))
+            .LastOrDefault();
+        if (idParameter is not null && http.GetRouteValue(idParameter.Name) is string routeId)
         {
             return routeId.Length <= 100 ? routeId : null;
         }

@@ -21,6 +21,9 @@ public sealed class Clinic(MenoTimeGraph graph)
         var token = await TokenAsync(subject, roles);
         var client = graph.App.CreateHttpClient("api");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Each client comes from an address of its own (the API trusts X-Forwarded-For from loopback), so
+        // per-address rate limits count each test's requests alone.
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", RandomClientAddress());
         return client;
     }
 
@@ -31,6 +34,9 @@ public sealed class Clinic(MenoTimeGraph graph)
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("accessToken").GetString()!;
     }
+
+    /// <summary>An address in 198.18.0.0/15, the range reserved for benchmarks and tests.</summary>
+    public static string RandomClientAddress() => $"198.{18 + Random.Shared.Next(2)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
 
     public Task<HttpClient> AdminAsync() => ClientAsync($"admin-{Guid.NewGuid():N}", "admin");
 

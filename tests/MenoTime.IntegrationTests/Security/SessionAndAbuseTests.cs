@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using MenoTime.IntegrationTests.Clinical;
+using Npgsql;
+using static MenoTime.IntegrationTests.Clinical.Clinic;
+
+namespace MenoTime.IntegrationTests.Security;
+
+public sealed class SessionAndAbuseTests(MenoTimeGraph graph)
+{
+    private readonly Clinic _clinic = new(graph);
+
+    [Fact]
+    public async Task Logout_ends_the_session_at_once_though_the_token_is_still_valid()
+    {
+        var patient = await _clinic.NewPatientAsync();
+
+        await Expect(HttpStatusCode.NoContent, await patient.Client.PostAsync("/api/v1/sessions/logout", null, Cancellation));
+        var after = await patient.Client.GetAsync("/api/v1/patients/me", Cancellation);
+
+        await ExpectProblem(HttpStatusCode.Unauthorized, after, "session-ended");
+        // A new sign-in is a new session.
+        using var again = await _clinic.ClientAsync(patient.Subject, "patient");
+        await Expect(HttpStatusCode.OK, await again.GetAsync("/api/v1/patients/me", Cancellation));
+    }
+
+    [Fact]
+    public async Task Over_the_per_address_limit_the_api_answers_429_with_retry_after()
+    {
+        var address = RandomClientAddress();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 2001 && refused is null; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status");
+            request.Headers.Add("X-Forwarded-For", address);
+            var response = await _clinic.Anonymous.SendAsync(request, Cancellation);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+                Assert.Equal(2000, i);
+            }
+        }
+
+        Assert.NotNull(refused);
+        await ExpectProblem(HttpStatusCode.TooManyRequests, refused, "rate-limited");
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        // Another address is not affected.
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status");
+        other.Headers.Add("X-Forwarded-For", RandomClientAddress());
+        await Expect(HttpStatusCode.OK, await _clinic.Anonymous.SendAsync(other, Cancellation));
+    }
+
+    [Fact]
+    public async Task Session_endpoints_are_limited_more_strictly_per_subject()
+    {
+        var subject = $"patient-{Guid.NewGuid():N}";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 11; i++)
+        {
+            using var client = await _clinic.ClientAsync(subject, "patient");
+            statuses.Add((await client.PostAsync("/api/v1/sessions/logout", null, Cancellation)).StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.NoContent, 10).Append(HttpStatusCode.TooManyRequests), statuses);
+    }
+
+    [Fact]
+    public async Task Break_glass_needs_a_reason_opens_the_record_and_flags_every_access_in_the_audit_trail()
+    {
+        var patient = await _clinic.NewPatientAsync();
+        var provider = await _clinic.NewProviderAsync();
+        var url = $"/api/v1/patients/{patient.Id}/emergency-access";
+        await ExpectProblem(HttpStatusCode.NotFound, await provider.Client.GetAsync($"/api/v1/patients/{patient.Id}/medications", Cancellation));
+
+        await ExpectProblem(HttpStatusCode.BadRequest, await provider.Client.PostAsJsonAsync(url, new { reason = "because" }, Cancellation), "validation");
+        var grant = await Expect(HttpStatusCode.Created, await provider.Client.PostAsJsonAsync(url, new { reason = "Unconscious in A&E, needs HRT history" }, Cancellation));
+        await Expect(HttpStatusCode.OK, await provider.Client.GetAsync($"/api/v1/patients/{patient.Id}/medications", Cancellation));
+
+        Assert.Equal(TimeSpan.FromMinutes(60), grant.GetProperty("expiresAt").GetDateTimeOffset() - grant.GetProperty("grantedAt").GetDateTimeOffset());
+        await using var connection = new NpgsqlConnection(graph.ConnectionString);
+        await connection.OpenAsync(Cancellation);
+        await using var command = new NpgsqlCommand(
+            "SELECT resource_type, status, break_glass FROM audit_events WHERE subject = $1 AND patient_id = $2 ORDER BY occurred_at, id", connection);
+        command.Parameters.Add(new() { Value = provider.Subject });
+        command.Parameters.Add(new() { Value = patient.Id });
+        var rows = new List<(string Type, short Status, bool BreakGlass)>();
+        await using (var reader = await command.ExecuteReaderAsync(Cancellation))
+        {
+            while (await reader.ReadAsync(Cancellation))
+            {
+                rows.Add((reader.GetString(0), reader.GetInt16(1), reader.GetBoolean(2)));
+            }
+        }
+
+        Assert.Equal(
+            [("medication", (short)404, false), ("emergency_access", (short)400, false), ("emergency_access", (short)201, true), ("medication", (short)200, true)],
+            rows);
+        // The patient sees it in their accounting of disclosures.
+        var log = await Expect(HttpStatusCode.OK, await patient.Client.GetAsync($"/api/v1/patients/{patient.Id}/access-log", Cancellation));
+        Assert.Contains(log.GetProperty("items").EnumerateArray(), e => e.GetProperty("breakGlass").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Api_responses_are_never_cached()
+    {
+        var patient = await _clinic.NewPatientAsync();
+
+        var ok = await patient.Client.GetAsync($"/api/v1/patients/{patient.Id}", Cancellation);
+        var denied = await _clinic.Anonymous.GetAsync($"/api/v1/patients/{patient.Id}", Cancellation);
+
+        Assert.Equal("no-store", ok.Headers.CacheControl?.ToString());
+        Assert.Equal("no-store", denied.Headers.CacheControl?.ToString());
+        Assert.Equal("DENY", Assert.Single(ok.Headers.GetValues("X-Frame-Options")));
+    }
+}
