@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using MenoTime.Api.Access;
+using MenoTime.Api.Features.Audit;
 using Microsoft.OpenApi;
 
 namespace MenoTime.Api.Http;
@@ -19,7 +22,29 @@ public static class OpenApiSetup
                 };
                 return Task.CompletedTask;
             });
-            // A PATCH field (PatchField<T>) is documented as the T it carries.
+            // Every operation states its access rule and audit resource, so the security tests can build the
+            // authorization matrix from the API's own endpoint list (an endpoint without a rule shows "none").
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var rule = metadata.OfType<AccessRule>().LastOrDefault();
+                var access = rule switch
+                {
+                    PatientRule p => new JsonObject { ["kind"] = "patient", ["data"] = p.Data.ToString(), ["mode"] = p.Mode.ToString() },
+                    RoleRule r => new JsonObject { ["kind"] = "roles", ["roles"] = new JsonArray([.. r.Roles.Select(role => JsonValue.Create(role))]) },
+                    AnonymousRule a => new JsonObject { ["kind"] = "anonymous", ["reason"] = a.Reason },
+                    _ => new JsonObject { ["kind"] = "none" },
+                };
+                operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+                operation.Extensions["x-menotime-access"] = new JsonNodeExtension(access);
+                if (metadata.OfType<AuditResource>().LastOrDefault() is { } audit)
+                {
+                    operation.Extensions["x-menotime-audit"] = new JsonNodeExtension(new JsonObject { ["resource"] = audit.Type });
+                }
+
+                return Task.CompletedTask;
+            });
+            // A PATCH field (PatchField<T>) is optional: absent leaves the value, null clears it.
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = context.JsonTypeInfo.Type;
@@ -27,6 +52,12 @@ public static class OpenApiSetup
                 {
                     schema.Properties?.Clear();
                     schema.Type = null;
+                    schema.Description = $"A {type.GetGenericArguments()[0].Name}: omit to leave unchanged, null to clear.";
+                }
+
+                foreach (var property in context.JsonTypeInfo.Properties.Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(PatchField<>)))
+                {
+                    schema.Required?.Remove(property.Name);
                 }
 
                 return Task.CompletedTask;
