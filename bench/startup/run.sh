@@ -22,7 +22,7 @@ for i in $(seq 1 "$runs"); do
   start=$(now)
   dotnet "$dll" --state-dir="$state/data" >"$log" 2>&1 &
   pid=$!
-  until grep -q "MenoTime is up" "$log"; do
+  until grep -qs "MenoTime is up" "$log"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "the AppHost exited before it was up:"; cat "$log"; exit 1; fi
     sleep 0.02
   done

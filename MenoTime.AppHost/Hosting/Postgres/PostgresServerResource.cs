@@ -69,6 +69,7 @@ public sealed class PostgresServerResource : ExecutableResource
         "-p", instance.Ports["tcp"].ToString(CultureInfo.InvariantCulture),
         "-c", $"listen_addresses={EndpointAnnotation.Host}",
         "-c", "unix_socket_directories=", // TCP on loopback only: no socket directory to own or clean up
+        "-c", "max_connections=200", // the API's and worker's pools, replicas, and a benchmark beside them
         .. _options.IsTesting ? NoDurability : [],
     ];
 

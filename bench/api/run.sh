@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/api: seed a realistic database (10,000 patients, 200 providers, 200,000 appointments, 1,000,000
+# symptom entries), load the running API over loopback with wrk on three scenarios, and compare with
+# pgbench running the same SQL directly against the same database (the ceiling). Authentication (RS256),
+# server-side sessions, authorization and auditing stay on; only the rate limits are raised.
+# Usage: bench/api/run.sh [seconds per scenario = 20] [connections = 64]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-20}
+connections=${2:-64}
+bench=bench/api
+
+command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | head -n 1)
+[ -d node_modules/maildev ] || npm ci --no-audit --no-fund >/dev/null
+dotnet build MenoTime.AppHost -c Release -v quiet -nologo >/dev/null
+
+state=$(mktemp -d /tmp/menotime-bench-api-XXXXXX); chmod 755 "$state"
+api_port=28000; pg_port=28432; identity_port=28001
+log=$state/apphost.log
+RateLimits__PerIpPerFiveMinutes=1000000000 RateLimits__PerSubjectPerFiveMinutes=1000000000 Logging__LogLevel__Default=Warning \
+  dotnet MenoTime.AppHost/bin/Release/net10.0/MenoTime.AppHost.dll --state-dir="$state/data" --api-port=$api_port --postgres-port=$pg_port \
+  --identity-port=$identity_port --smtp-port=28025 --mail-port=28080 --dashboard-port=28888 >"$log" 2>&1 &
+apphost=$!
+cleanup() { kill -TERM "$apphost" 2>/dev/null; wait "$apphost" 2>/dev/null; rm -rf "$state"; }
+trap cleanup EXIT
+until grep -qs "MenoTime is up" "$log"; do
+  kill -0 "$apphost" 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.2
+done
+
+owner() { PGPASSWORD=$(cat "$state/data/postgres/password") "$pgbin/psql" -h 127.0.0.1 -p $pg_port -U postgres -d menotime -qAt "$@"; }
+echo "seeding (10k patients, 200 providers, 200k appointments, 1M symptoms)..."
+seed_start=$(date +%s)
+owner -f $bench/seed.sql >/dev/null
+echo "seeded in $(( $(date +%s) - seed_start )) s"
+
+token() { curl -s -X POST "http://127.0.0.1:$identity_port/token" -H 'content-type: application/json' \
+  -d "{\"subject\":\"$1\",\"roles\":[\"$2\"],\"sessionId\":\"$3\"}" | sed -E 's/.*"accessToken":"([^"]+)".*/\1/'; }
+: > "$state/patients"; : > "$state/providers"
+for n in $(seq 1 64); do
+  echo "$(owner -c "SELECT id FROM patients WHERE subject = 'bench-patient-$n'") $(token bench-patient-$n patient bench-session-p$n)" >> "$state/patients"
+  echo "$(owner -c "SELECT id FROM providers WHERE subject = 'bench-provider-$n'") $(token bench-provider-$n provider bench-session-r$n)" >> "$state/providers"
+done
+
+api_pid=$(pgrep -P "$apphost" -f MenoTime.Api.dll)
+export BENCH_PATIENTS=$state/patients BENCH_PROVIDERS=$state/providers
+export BENCH_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ) BENCH_DAY_FROM=$(date -u +%Y-%m-%dT00:00:00Z) BENCH_DAY_TO=$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)
+app() { PGPASSWORD=$(cat "$state/data/postgres/menotime_app.password") "$@" -h 127.0.0.1 -p $pg_port -U menotime_app menotime; }
+
+printf '\n%-22s %10s %9s %9s %7s %12s %7s\n' scenario "API req/s" "p50 ms" "p99 ms" errors "pgbench tps" ratio
+for scenario in appointments-upcoming mrs-submit provider-day; do
+  wrk -t2 -c"$connections" -d5s -s $bench/$scenario.lua "http://127.0.0.1:$api_port" >"$state/warmup.log" 2>&1 \
+    || { echo "wrk failed:"; cat "$state/warmup.log"; exit 1; }
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s $bench/$scenario.lua "http://127.0.0.1:$api_port" 2>&1)
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out"); p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  errors=$(awk '/Non-2xx/ { e += $5 } /Socket errors/ { e += $4 + $6 + $8 + $10 } END { print e + 0 }' <<<"$out")
+  app "$pgbin/pgbench" -n -M extended -c "$connections" -j 2 -T "$seconds" -f $bench/pgbench/$scenario.sql >"$state/pgbench.log" 2>&1 \
+    || { echo "pgbench failed:"; cat "$state/pgbench.log"; exit 1; }
+  tps=$(awk '/^tps/ { print $3; exit }' "$state/pgbench.log")
+  ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0; else printf "%.2f", v * 1000 }'; }
+  printf '%-22s %10.0f %9s %9s %7s %12.0f %7s\n' "$scenario" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$errors" "$tps" "$ratio"
+done
+echo
+echo "API peak memory (VmHWM): $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' /proc/$api_pid/status)   connections: $connections   machine: $(nproc) cores"
