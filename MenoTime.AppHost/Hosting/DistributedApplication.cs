@@ -72,6 +72,16 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Restarts one instance with the same ports and configuration and waits until it is healthy again (a
+    /// run-to-completion step: until it finished with 0). Also starts an instance that was stopped or exited.
+    /// </summary>
+    public Task RestartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken = default) =>
+        _orchestrator.RestartInstanceAsync(instance, cancellationToken);
+
+    /// <summary>Stops one instance as the whole application would (stop signal, then kill); others keep running.</summary>
+    public Task StopInstanceAsync(ResourceInstance instance) => _orchestrator.StopInstanceAsync(instance);
+
     /// <summary>Stops every resource, dependents first. Safe to call more than once.</summary>
     public async Task StopAsync()
     {

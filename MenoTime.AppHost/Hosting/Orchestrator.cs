@@ -16,6 +16,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private readonly CancellationTokenSource _monitoring = new();
     private readonly HashSet<int> _allocatedPorts = [];
     private readonly Lock _lock = new();
+    // One stop or restart of a single instance at a time (the dashboard's buttons): simple to reason about.
+    private readonly SemaphoreSlim _instanceOperation = new(1, 1);
 
     /// <summary>True once any resource got past validation: from then on there may be something to stop.</summary>
     public bool HasStarted => _runs.Count > 0;
@@ -88,7 +90,99 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         await Task.WhenAll(app.Resources.Select(Stop));
     }
 
-    public void Dispose() => _monitoring.Dispose();
+    public void Dispose()
+    {
+        _monitoring.Dispose();
+        _instanceOperation.Dispose();
+    }
+
+    /// <summary>Stops one instance; what depends on it keeps running (and sees it gone, as in production).</summary>
+    public async Task StopInstanceAsync(ResourceInstance instance)
+    {
+        var (run, executable) = FindOperable(instance);
+        await _instanceOperation.WaitAsync();
+        try
+        {
+            ThrowIfStopping();
+            await StopInstanceCoreAsync(run, executable, instance);
+        }
+        finally
+        {
+            _instanceOperation.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops one instance if it runs, then starts it again with the same command line, ports and configuration,
+    /// and waits until it is healthy again (or, for a run-to-completion step, finished with exit code 0).
+    /// </summary>
+    public async Task RestartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        var (run, executable) = FindOperable(instance);
+        await _instanceOperation.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfStopping();
+            await StopInstanceCoreAsync(run, executable, instance);
+            run.Log.Write(instance.Name, "restarting");
+            instance.Restarts++;
+            instance.ExitCode = null;
+            instance.HealthDescription = null;
+            StartProcess(executable, instance, run);
+        }
+        finally
+        {
+            _instanceOperation.Release();
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _monitoring.Token);
+        timeout.CancelAfter(app.Options.StartupTimeout);
+        if (ResourceGraph.RunsToCompletion(executable, app.Resources))
+        {
+            var exitCode = await instance.Process!.Exited.WaitAsync(timeout.Token);
+            if (exitCode != 0)
+            {
+                throw new DistributedApplicationException($"{instance.Name} exited with code {exitCode}:\n{run.Log.Tail()}");
+            }
+        }
+        else
+        {
+            await WaitHealthyAsync(run, instance, timeout.Token);
+        }
+    }
+
+    private (ResourceRun Run, ExecutableResource Executable) FindOperable(ResourceInstance instance)
+    {
+        if (!_runs.TryGetValue(instance.Resource, out var run) || !run.Instances.Contains(instance))
+        {
+            throw new InvalidOperationException($"{instance.Name} is not an instance of this running application.");
+        }
+
+        return instance.Resource is ExecutableResource { RunsProcess: true } executable && instance.Process is not null
+            ? (run, executable)
+            : throw new DistributedApplicationException($"{instance.Name} has no process of its own here: there is nothing to stop or restart.");
+    }
+
+    private void ThrowIfStopping()
+    {
+        if (_monitoring.IsCancellationRequested)
+        {
+            throw new DistributedApplicationException("The application is stopping.");
+        }
+    }
+
+    private async Task StopInstanceCoreAsync(ResourceRun run, ExecutableResource executable, ResourceInstance instance)
+    {
+        if (instance.Process!.Exited.IsCompleted)
+        {
+            return;
+        }
+
+        instance.State = ResourceState.Stopping;
+        instance.ExitCode = await instance.Process.StopAsync(executable.StopSignal, app.Options.StopTimeout);
+        instance.State = ResourceState.Stopped;
+        run.Log.Write(instance.Name, $"stopped (exit code {instance.ExitCode})");
+    }
 
     /// <summary>Last resort when the host is killed: no graceful stop, but no orphans either.</summary>
     public void KillAll()
@@ -204,18 +298,30 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private void Launch(ExecutableResource executable, ResourceInstance instance, ResourceRun run)
     {
         instance.Environment = executable.GetEnvironment(app, instance);
-        instance.Process = ResourceProcess.Start(
+        StartProcess(executable, instance, run);
+    }
+
+    /// <summary>Starts the instance's process with the configuration it already has (first start or restart).</summary>
+    private void StartProcess(ExecutableResource executable, ResourceInstance instance, ResourceRun run)
+    {
+        var process = ResourceProcess.Start(
             executable.Command,
             executable.GetArguments(instance),
             executable.WorkingDirectory,
             instance.Environment,
             executable.RunAsUser,
             (line, isError) => run.Log.Write(instance.Name, line, isError));
+        instance.Process = process;
         instance.StartedAt = DateTimeOffset.UtcNow;
         instance.State = ResourceState.Running;
-        _ = instance.Process.Exited.ContinueWith(
+        _ = process.Exited.ContinueWith(
             exited =>
             {
+                if (instance.Process != process)
+                {
+                    return; // An earlier process of a restarted instance: the instance has moved on.
+                }
+
                 instance.ExitCode = exited.Result;
                 if (instance.State is not (ResourceState.Stopping or ResourceState.Stopped))
                 {
