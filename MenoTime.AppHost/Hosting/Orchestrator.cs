@@ -139,7 +139,7 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         timeout.CancelAfter(app.Options.StartupTimeout);
         if (ResourceGraph.RunsToCompletion(executable, app.Resources))
         {
-            var exitCode = await instance.Process!.Exited.WaitAsync(timeout.Token);
+            var exitCode = await instance.Process!.WaitForExitAsync().WaitAsync(timeout.Token);
             if (exitCode != 0)
             {
                 throw new DistributedApplicationException($"{instance.Name} exited with code {exitCode}:\n{run.Log.Tail()}");
@@ -240,7 +240,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
 
             if (ResourceGraph.RunsToCompletion(run.Resource, app.Resources))
             {
-                var exitCode = await run.Instances[0].Process!.Exited.WaitAsync(cancellationToken);
+                // WaitForExitAsync also collects the last lines, which often say why it failed.
+                var exitCode = await run.Instances[0].Process!.WaitForExitAsync().WaitAsync(cancellationToken);
                 run.Completed.TrySetResult(exitCode);
                 if (exitCode != 0)
                 {
@@ -304,34 +305,39 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     /// <summary>Starts the instance's process with the configuration it already has (first start or restart).</summary>
     private void StartProcess(ExecutableResource executable, ResourceInstance instance, ResourceRun run)
     {
-        var process = ResourceProcess.Start(
-            executable.Command,
-            executable.GetArguments(instance),
-            executable.WorkingDirectory,
-            instance.Environment,
-            executable.RunAsUser,
-            (line, isError) => run.Log.Write(instance.Name, line, isError));
-        instance.Process = process;
-        instance.StartedAt = DateTimeOffset.UtcNow;
+        // The restart count tells this process's exit from that of the process a restart replaced.
+        var generation = instance.Restarts;
         instance.State = ResourceState.Running;
-        _ = process.Exited.ContinueWith(
-            exited =>
-            {
-                if (instance.Process != process)
-                {
-                    return; // An earlier process of a restarted instance: the instance has moved on.
-                }
+        instance.StartedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            instance.Process = ResourceProcess.Start(
+                executable.Command,
+                executable.GetArguments(instance),
+                executable.WorkingDirectory,
+                instance.Environment,
+                executable.RunAsUser,
+                (line, isError) => run.Log.Write(instance.Name, line, isError),
+                exitCode => OnExited(executable, instance, run, generation, exitCode));
+        }
+        catch
+        {
+            instance.State = ResourceState.FailedToStart;
+            throw;
+        }
+    }
 
-                instance.ExitCode = exited.Result;
-                if (instance.State is not (ResourceState.Stopping or ResourceState.Stopped))
-                {
-                    instance.State = exited.Result == 0 && ResourceGraph.RunsToCompletion(executable, app.Resources)
-                        ? ResourceState.Finished
-                        : ResourceState.Exited;
-                    run.Log.Write(instance.Name, $"exited with code {exited.Result}", isError: exited.Result != 0);
-                }
-            },
-            TaskScheduler.Default);
+    /// <summary>Runs as the process exits, before anything awaiting the exit resumes: the state is final by then.</summary>
+    private void OnExited(ExecutableResource executable, ResourceInstance instance, ResourceRun run, int generation, int exitCode)
+    {
+        if (instance.Restarts != generation || instance.State is ResourceState.Stopping or ResourceState.Stopped)
+        {
+            return; // Replaced by a restart, or asked to stop (whoever stops it records the exit code).
+        }
+
+        instance.ExitCode = exitCode;
+        instance.State = exitCode == 0 && ResourceGraph.RunsToCompletion(executable, app.Resources) ? ResourceState.Finished : ResourceState.Exited;
+        run.Log.Write(instance.Name, $"exited with code {exitCode}", isError: exitCode != 0);
     }
 
     private async Task WaitHealthyAsync(ResourceRun run, ResourceInstance instance, CancellationToken cancellationToken)

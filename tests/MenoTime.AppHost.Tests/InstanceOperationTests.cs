@@ -11,7 +11,7 @@ public sealed class InstanceOperationTests
     public async Task A_restart_runs_a_new_process_with_the_same_ports_and_configuration()
     {
         await using var graph = new TestGraph();
-        var api = graph.AddService("api", beforeLoop: """echo "pid=$$ port=$PORT secret=$SECRET" """)
+        var api = graph.AddService("api", beforeLoop: $"""echo "pid=$$ port=$PORT secret=$SECRET"; echo armed >> "{graph.JournalPath}" """)
             .WithEndpoint("http", "http", env: "PORT")
             .WithEnvironment("SECRET", "s3");
         var app = graph.Build();
@@ -19,7 +19,7 @@ public sealed class InstanceOperationTests
         var instance = Assert.Single(app.GetInstances(api.Resource));
         var port = instance.Ports["http"];
         var firstPid = instance.ProcessId!.Value;
-        await graph.WaitForJournalAsync("start api");
+        await graph.WaitForJournalAsync("armed"); // its SIGTERM trap is set
 
         await app.RestartInstanceAsync(instance, Cancellation);
 
@@ -31,18 +31,18 @@ public sealed class InstanceOperationTests
         Assert.Equal("s3", instance.Environment["SECRET"]);
         Assert.Equal(1, instance.Restarts);
         Assert.Equal(ResourceState.Healthy, instance.State);
-        Assert.Equal(["start api", "stop api", "start api"], graph.Journal());
+        Assert.Equal(["start api", "armed", "stop api", "start api", "armed"], graph.Journal());
     }
 
     [Fact]
     public async Task Stopping_one_replica_leaves_the_others_and_the_application_running()
     {
         await using var graph = new TestGraph();
-        var worker = graph.AddService("worker").WithReplicas(2);
+        var worker = graph.AddService("worker", beforeLoop: $"""echo armed >> "{graph.JournalPath}" """).WithReplicas(2);
         var app = graph.Build();
         await app.StartAsync(Cancellation);
         var (first, second) = (app.GetInstances(worker.Resource)[0], app.GetInstances(worker.Resource)[1]);
-        await graph.WaitForJournalAsync("start worker");
+        await WaitUntilAsync(() => graph.Journal().Count(l => l == "armed") == 2); // both have their SIGTERM trap set
 
         await app.StopInstanceAsync(first);
 
@@ -58,22 +58,22 @@ public sealed class InstanceOperationTests
     public async Task A_stopped_instance_starts_again_on_restart_and_the_application_still_stops_cleanly()
     {
         await using var graph = new TestGraph();
-        var api = graph.AddService("api");
+        var api = graph.AddService("api", beforeLoop: $"""echo armed >> "{graph.JournalPath}" """);
         var app = graph.Build();
         await app.StartAsync(Cancellation);
         var instance = Assert.Single(app.GetInstances(api.Resource));
-        await graph.WaitForJournalAsync("start api");
+        await graph.WaitForJournalAsync("armed");
         await app.StopInstanceAsync(instance);
 
         await app.RestartInstanceAsync(instance, Cancellation);
 
         Assert.Equal(ResourceState.Healthy, instance.State);
         Assert.Null(instance.ExitCode);
-        await WaitUntilAsync(() => graph.Journal().Count(l => l == "start api") == 2);
+        await WaitUntilAsync(() => graph.Journal().Count(l => l == "armed") == 2);
         await app.StopAsync();
         Assert.Equal(ResourceState.Stopped, instance.State);
         Assert.False(Signals.GroupIsAlive(instance.ProcessId!.Value));
-        Assert.Equal(["start api", "stop api", "start api", "stop api"], graph.Journal());
+        Assert.Equal(["start api", "armed", "stop api", "start api", "armed", "stop api"], graph.Journal());
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public sealed class InstanceOperationTests
         // Runs and reports ready the first time; on its second start it fails, as a broken build would.
         var api = graph.AddBash("api", """
             if [ -f api.started ]; then echo 'cannot bind: address in use' >&2; exit 3; fi
-            touch api.started api.ready
             trap 'rm -f api.ready; exit 0' TERM
+            touch api.started api.ready
             while true; do sleep 0.05; done
             """);
         api.Resource.HealthProbe = new ReadyFileProbe(graph.WorkDirectory);

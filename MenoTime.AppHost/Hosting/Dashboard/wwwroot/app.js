@@ -228,8 +228,9 @@ function tracesView(root, params, query) {
   return poll(load, errorLine(body));
 }
 
-// Where a client span goes: the database system, the messaging system, the peer or the URL it called.
+// Where an outgoing span goes: the database system, the messaging system, the peer or the URL it called.
 function target(span) {
+  if (!['client', 'producer'].includes(span.kind)) return '';
   const get = key => (span.attributes.find(a => a.key === key) || {}).value;
   return get('db.system.name') || get('db.system') || get('messaging.system') || get('rpc.system') || get('server.address') || get('url.full') || '';
 }
@@ -259,7 +260,10 @@ function traceView(root, traceId) {
         bar.style.left = `${left}%`;
         bar.style.width = `${Math.max((span.durationMs / total) * 100, 0.2)}%`;
         const duration = h('span', { className: 'span-time' }, ms(span.durationMs));
-        duration.style.left = `calc(${Math.min(left + (span.durationMs / total) * 100, 88)}% + 4px)`;
+        const end = left + (span.durationMs / total) * 100;
+        // After the bar when there is room, otherwise before it.
+        if (end < 85) duration.style.left = `calc(${end}% + 4px)`;
+        else duration.style.right = `calc(${100 - left}% + 4px)`;
         return [
           h('div', {
             className: `span-row${span.isError ? ' is-error' : ''}`, role: 'button', tabindex: 0, onclick: toggle,
@@ -269,7 +273,9 @@ function traceView(root, traceId) {
             h('p', { className: 'muted' }, `${span.kind} span · ${span.scope} · instance ${span.instance} · started ${new Date(span.start).toLocaleTimeString()} (+${ms(offsetMs)})`),
             span.statusMessage && h('p', { className: 'message' }, span.statusMessage),
             keyValues(span.attributes),
-            span.events.length > 0 && h('div', {}, h('h4', {}, 'Events'), span.events.map(e => h('div', {}, h('b', {}, e.name), keyValues(e.attributes))))),
+            span.events.length > 0 && h('div', {}, h('h4', {}, 'Events'), span.events.map(e => h('div', {},
+              h('b', {}, e.name), ' ', h('span', { className: 'muted' }, `+${ms(new Date(e.time) - new Date(span.start))}`),
+              e.attributes.length > 0 && keyValues(e.attributes))))),
         ];
       })));
   }
