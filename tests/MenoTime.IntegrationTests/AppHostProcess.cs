@@ -13,7 +13,7 @@ namespace MenoTime.IntegrationTests;
 /// </summary>
 internal sealed class AppHostProcess : IAsyncDisposable
 {
-    private static readonly string[] PortOptions = ["api-port", "postgres-port", "smtp-port", "mail-port"];
+    private static readonly string[] PortOptions = ["api-port", "postgres-port", "smtp-port", "mail-port", "dashboard-port"];
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 

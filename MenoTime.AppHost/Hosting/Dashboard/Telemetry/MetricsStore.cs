@@ -14,7 +14,7 @@ public sealed record CounterValue(string Name, string Unit, double Total, double
 
 public sealed record MetricSummary(string Service, string Scope, string Name, string Unit, string Kind, double Value, ulong Count, int Series);
 
-public sealed record MetricsOverview(IReadOnlyList<ServiceMetrics> Services, IReadOnlyList<MetricSummary> Metrics, int SeriesKept, long SeriesDropped);
+public sealed record MetricsOverview(IReadOnlyList<ServiceMetrics> Services, IReadOnlyList<MetricSummary> Metrics, int SeriesKept, long PointsDropped);
 
 /// <summary>
 /// The services' metrics as bounded time series: at most <see cref="MaxSeries"/> series (one per service
@@ -30,7 +30,7 @@ public sealed class MetricsStore
 
     private readonly Dictionary<string, Series> _series = [];
     private readonly Lock _lock = new();
-    private long _dropped;
+    private long _dropped; // points of series beyond MaxSeries
 
     public void Add(ExportMetricsServiceRequest request)
     {

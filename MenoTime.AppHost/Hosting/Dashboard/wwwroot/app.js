@@ -261,9 +261,9 @@ function traceView(root, traceId) {
         bar.style.width = `${Math.max((span.durationMs / total) * 100, 0.2)}%`;
         const duration = h('span', { className: 'span-time' }, ms(span.durationMs));
         const end = left + (span.durationMs / total) * 100;
-        // After the bar when there is room, otherwise before it.
+        // After the bar when there is room, otherwise inside its end.
         if (end < 85) duration.style.left = `calc(${end}% + 4px)`;
-        else duration.style.right = `calc(${100 - left}% + 4px)`;
+        else { duration.style.right = `calc(${100 - end}% + 4px)`; duration.classList.add('inside'); }
         return [
           h('div', {
             className: `span-row${span.isError ? ' is-error' : ''}`, role: 'button', tabindex: 0, onclick: toggle,
@@ -306,7 +306,7 @@ function metricsView(root) {
         h('tbody', {}, overview.metrics.map(m => h('tr', {},
           h('td', {}, m.service), h('td', { className: 'mono' }, m.scope), h('td', { className: 'mono' }, m.name), h('td', {}, m.kind),
           h('td', {}, m.kind === 'histogram' ? `${number(m.count, 0)} recorded` : number(m.value)), h('td', {}, m.unit))))),
-      h('p', { className: 'muted' }, `${overview.seriesKept} series kept${overview.seriesDropped ? `, ${overview.seriesDropped} dropped (limit reached)` : ''}.`));
+      h('p', { className: 'muted' }, `${overview.seriesKept} series kept${overview.pointsDropped ? `; the series limit is reached: ${overview.pointsDropped} points of further series were dropped` : ''}.`));
   }
 
   return poll(load, errorLine(body));
