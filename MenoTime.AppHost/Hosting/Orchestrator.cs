@@ -18,6 +18,7 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private readonly Lock _lock = new();
     // One stop or restart of a single instance at a time (the dashboard's buttons): simple to reason about.
     private readonly SemaphoreSlim _instanceOperation = new(1, 1);
+    private volatile bool _started;
 
     /// <summary>True once any resource got past validation: from then on there may be something to stop.</summary>
     public bool HasStarted => _runs.Count > 0;
@@ -60,6 +61,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         {
             _ = MonitorAsync(run, _monitoring.Token);
         }
+
+        _started = true;
     }
 
     /// <summary>Stops every resource after everything that depends on it has stopped.</summary>
@@ -103,7 +106,7 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         await _instanceOperation.WaitAsync();
         try
         {
-            ThrowIfStopping();
+            ThrowIfNotRunning();
             await StopInstanceCoreAsync(run, executable, instance);
         }
         finally
@@ -122,7 +125,7 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         await _instanceOperation.WaitAsync(cancellationToken);
         try
         {
-            ThrowIfStopping();
+            ThrowIfNotRunning();
             await StopInstanceCoreAsync(run, executable, instance);
             run.Log.Write(instance.Name, "restarting");
             instance.Restarts++;
@@ -163,8 +166,13 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
             : throw new DistributedApplicationException($"{instance.Name} has no process of its own here: there is nothing to stop or restart.");
     }
 
-    private void ThrowIfStopping()
+    private void ThrowIfNotRunning()
     {
+        if (!_started)
+        {
+            throw new DistributedApplicationException("The application is still starting: wait until everything is up.");
+        }
+
         if (_monitoring.IsCancellationRequested)
         {
             throw new DistributedApplicationException("The application is stopping.");

@@ -88,7 +88,15 @@ internal sealed class AppHostProcess : IAsyncDisposable
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancellation.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The AppHost did not exit within {timeout.TotalSeconds:F0} s. Its output:\n{string.Join('\n', _output)}");
+        }
+
         return _process.ExitCode;
     }
 

@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
 using Google.Protobuf;
+using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Dashboard;
 using MenoTime.AppHost.Hosting.Dashboard.Telemetry;
 using OpenTelemetry.Proto.Collector.Trace.V1;
@@ -8,9 +11,36 @@ using OtlpResource = OpenTelemetry.Proto.Resource.V1.Resource;
 
 namespace MenoTime.AppHost.Tests;
 
-/// <summary>What the dashboard keeps and shows: masked secrets, bounded telemetry.</summary>
-public sealed class DashboardStoreTests
+/// <summary>The dashboard's own rules: when it runs, masked secrets, bounded telemetry.</summary>
+public sealed class DashboardTests
 {
+    [Fact]
+    public void The_dashboard_is_on_when_developers_run_the_apphost_and_off_under_test_options_unless_asked()
+    {
+        Assert.True(new DistributedApplicationOptions().DashboardEnabled);
+        Assert.Equal(18888, new DistributedApplicationOptions().DashboardPort);
+        Assert.False(new DistributedApplicationOptions { IsTesting = true }.DashboardEnabled);
+        Assert.True(new DistributedApplicationOptions { IsTesting = true, DashboardEnabled = true }.DashboardEnabled);
+    }
+
+    [Fact]
+    public async Task A_dashboard_port_that_is_taken_is_explained_and_nothing_starts()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        await using var graph = new TestGraph(isTesting: false);
+        graph.Options.DashboardEnabled = true;
+        graph.Options.DashboardPort = port;
+        graph.AddService("api");
+
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => graph.Build().StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains($"dashboard: port {port} on 127.0.0.1 is already in use", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--dashboard-port", error.Message, StringComparison.Ordinal);
+        Assert.Empty(graph.Journal());
+    }
+
     [Theory]
     [InlineData("ConnectionStrings__menotime", "Host=127.0.0.1;Port=5432;Username=postgres;Password=abc123;Database=menotime",
         "Host=127.0.0.1;Port=5432;Username=postgres;Password=••••••;Database=menotime")]
