@@ -41,6 +41,10 @@ internal static class TelemetryRegistration
             return;
         }
 
+        // ASP.NET Core 10 leaves the OpenTelemetry HTTP attributes (method, route, status code) off its request
+        // span unless asked; .NET 11 turns them on by default. Without them a trace reads "HttpRequestIn".
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
+
         // CreateDefault reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; the assembly name is the fallback.
         var resource = ResourceBuilder.CreateDefault();
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using MenoTime.AppHost.Hosting.Dashboard;
 using Microsoft.Extensions.Configuration;
 
 namespace MenoTime.AppHost.Hosting;
@@ -25,7 +26,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         _orchestrator = new Orchestrator(this);
+        Dashboard = options.DashboardEnabled ? new DashboardServer(this) : null;
     }
+
+    /// <summary>The dashboard (and telemetry receiver); null when it is turned off.</summary>
+    public DashboardServer? Dashboard { get; }
 
     public DistributedApplicationOptions Options { get; }
 
@@ -63,6 +68,19 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         try
         {
+            if (Dashboard is not null)
+            {
+                await Dashboard.StartAsync(cancellationToken);
+                // Services export their telemetry to the dashboard unless the model already points them elsewhere.
+                if (Options.OtlpEndpoint is null)
+                {
+                    Options.OtlpEndpoint = Dashboard.Url.ToString().TrimEnd('/');
+                    Options.OtlpHeaders = $"{DashboardAuth.ApiKeyHeader}={Dashboard.Auth.OtlpApiKey}";
+                }
+
+                Console.Info($"dashboard: {Dashboard.LoginUrl}");
+            }
+
             await _orchestrator.StartAsync(cancellationToken);
         }
         catch
@@ -72,12 +90,26 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Restarts one instance with the same ports and configuration and waits until it is healthy again (a
+    /// run-to-completion step: until it finished with 0). Also starts an instance that was stopped or exited.
+    /// </summary>
+    public Task RestartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken = default) =>
+        _orchestrator.RestartInstanceAsync(instance, cancellationToken);
+
+    /// <summary>Stops one instance as the whole application would (stop signal, then kill); others keep running.</summary>
+    public Task StopInstanceAsync(ResourceInstance instance) => _orchestrator.StopInstanceAsync(instance);
+
     /// <summary>Stops every resource, dependents first. Safe to call more than once.</summary>
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             await _orchestrator.StopAsync();
+            if (Dashboard is not null)
+            {
+                await Dashboard.StopAsync(); // last: it receives what the services flush as they stop
+            }
         }
     }
 
@@ -144,6 +176,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             foreach (var line in ResourceGraph.StartOrder(Resources).SelectMany(r => r.Describe(this)))
             {
                 Console.Info($"  {line}");
+            }
+
+            if (Dashboard is not null)
+            {
+                Console.Info($"  {"dashboard",-12} {Dashboard.LoginUrl}");
             }
 
             Console.Info("Press Ctrl+C to stop.");

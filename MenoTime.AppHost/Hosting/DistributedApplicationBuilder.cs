@@ -18,6 +18,13 @@ public sealed class DistributedApplicationBuilder
         {
             options.StateDirectory = Path.GetFullPath(stateDirectory);
         }
+
+        if (Configuration["dashboard-port"] is { } dashboardPort)
+        {
+            options.DashboardPort = int.TryParse(dashboardPort, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+                ? port
+                : throw new DistributedApplicationException($"--dashboard-port must be a port number (0 to 65535), not '{dashboardPort}'.");
+        }
     }
 
     public DistributedApplicationOptions Options { get; }

@@ -23,4 +23,22 @@ public sealed class DistributedApplicationOptions
 
     /// <summary>Where services send telemetry (OTEL_EXPORTER_OTLP_ENDPOINT); null: they export nothing.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>Headers services send with their telemetry (OTEL_EXPORTER_OTLP_HEADERS), e.g. the dashboard's API key.</summary>
+    public string? OtlpHeaders { get; set; }
+
+    /// <summary>
+    /// Serve the dashboard, which also receives the services' telemetry. On by default; under test options
+    /// off unless a test turns it on (it then takes a free port).
+    /// </summary>
+    public bool DashboardEnabled
+    {
+        get => _dashboardEnabled ?? !IsTesting;
+        set => _dashboardEnabled = value;
+    }
+
+    /// <summary>The dashboard's port on 127.0.0.1 (<c>--dashboard-port</c>); ignored under test options.</summary>
+    public int DashboardPort { get; set; } = 18888;
+
+    private bool? _dashboardEnabled;
 }

@@ -16,6 +16,9 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private readonly CancellationTokenSource _monitoring = new();
     private readonly HashSet<int> _allocatedPorts = [];
     private readonly Lock _lock = new();
+    // One stop or restart of a single instance at a time (the dashboard's buttons): simple to reason about.
+    private readonly SemaphoreSlim _instanceOperation = new(1, 1);
+    private volatile bool _started;
 
     /// <summary>True once any resource got past validation: from then on there may be something to stop.</summary>
     public bool HasStarted => _runs.Count > 0;
@@ -58,6 +61,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         {
             _ = MonitorAsync(run, _monitoring.Token);
         }
+
+        _started = true;
     }
 
     /// <summary>Stops every resource after everything that depends on it has stopped.</summary>
@@ -88,7 +93,104 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         await Task.WhenAll(app.Resources.Select(Stop));
     }
 
-    public void Dispose() => _monitoring.Dispose();
+    public void Dispose()
+    {
+        _monitoring.Dispose();
+        _instanceOperation.Dispose();
+    }
+
+    /// <summary>Stops one instance; what depends on it keeps running (and sees it gone, as in production).</summary>
+    public async Task StopInstanceAsync(ResourceInstance instance)
+    {
+        var (run, executable) = FindOperable(instance);
+        await _instanceOperation.WaitAsync();
+        try
+        {
+            ThrowIfNotRunning();
+            await StopInstanceCoreAsync(run, executable, instance);
+        }
+        finally
+        {
+            _instanceOperation.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops one instance if it runs, then starts it again with the same command line, ports and configuration,
+    /// and waits until it is healthy again (or, for a run-to-completion step, finished with exit code 0).
+    /// </summary>
+    public async Task RestartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        var (run, executable) = FindOperable(instance);
+        await _instanceOperation.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotRunning();
+            await StopInstanceCoreAsync(run, executable, instance);
+            run.Log.Write(instance.Name, "restarting");
+            instance.Restarts++;
+            instance.ExitCode = null;
+            instance.HealthDescription = null;
+            StartProcess(executable, instance, run);
+        }
+        finally
+        {
+            _instanceOperation.Release();
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _monitoring.Token);
+        timeout.CancelAfter(app.Options.StartupTimeout);
+        if (ResourceGraph.RunsToCompletion(executable, app.Resources))
+        {
+            var exitCode = await instance.Process!.WaitForExitAsync().WaitAsync(timeout.Token);
+            if (exitCode != 0)
+            {
+                throw new DistributedApplicationException($"{instance.Name} exited with code {exitCode}:\n{run.Log.Tail()}");
+            }
+        }
+        else
+        {
+            await WaitHealthyAsync(run, instance, timeout.Token);
+        }
+    }
+
+    private (ResourceRun Run, ExecutableResource Executable) FindOperable(ResourceInstance instance)
+    {
+        if (!_runs.TryGetValue(instance.Resource, out var run) || !run.Instances.Contains(instance))
+        {
+            throw new InvalidOperationException($"{instance.Name} is not an instance of this running application.");
+        }
+
+        return instance.Resource is ExecutableResource { RunsProcess: true } executable && instance.Process is not null
+            ? (run, executable)
+            : throw new DistributedApplicationException($"{instance.Name} has no process of its own here: there is nothing to stop or restart.");
+    }
+
+    private void ThrowIfNotRunning()
+    {
+        if (!_started)
+        {
+            throw new DistributedApplicationException("The application is still starting: wait until everything is up.");
+        }
+
+        if (_monitoring.IsCancellationRequested)
+        {
+            throw new DistributedApplicationException("The application is stopping.");
+        }
+    }
+
+    private async Task StopInstanceCoreAsync(ResourceRun run, ExecutableResource executable, ResourceInstance instance)
+    {
+        if (instance.Process!.Exited.IsCompleted)
+        {
+            return;
+        }
+
+        instance.State = ResourceState.Stopping;
+        instance.ExitCode = await instance.Process.StopAsync(executable.StopSignal, app.Options.StopTimeout);
+        instance.State = ResourceState.Stopped;
+        run.Log.Write(instance.Name, $"stopped (exit code {instance.ExitCode})");
+    }
 
     /// <summary>Last resort when the host is killed: no graceful stop, but no orphans either.</summary>
     public void KillAll()
@@ -146,7 +248,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
 
             if (ResourceGraph.RunsToCompletion(run.Resource, app.Resources))
             {
-                var exitCode = await run.Instances[0].Process!.Exited.WaitAsync(cancellationToken);
+                // WaitForExitAsync also collects the last lines, which often say why it failed.
+                var exitCode = await run.Instances[0].Process!.WaitForExitAsync().WaitAsync(cancellationToken);
                 run.Completed.TrySetResult(exitCode);
                 if (exitCode != 0)
                 {
@@ -204,28 +307,45 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     private void Launch(ExecutableResource executable, ResourceInstance instance, ResourceRun run)
     {
         instance.Environment = executable.GetEnvironment(app, instance);
-        instance.Process = ResourceProcess.Start(
-            executable.Command,
-            executable.GetArguments(instance),
-            executable.WorkingDirectory,
-            instance.Environment,
-            executable.RunAsUser,
-            (line, isError) => run.Log.Write(instance.Name, line, isError));
-        instance.StartedAt = DateTimeOffset.UtcNow;
+        StartProcess(executable, instance, run);
+    }
+
+    /// <summary>Starts the instance's process with the configuration it already has (first start or restart).</summary>
+    private void StartProcess(ExecutableResource executable, ResourceInstance instance, ResourceRun run)
+    {
+        // The restart count tells this process's exit from that of the process a restart replaced.
+        var generation = instance.Restarts;
         instance.State = ResourceState.Running;
-        _ = instance.Process.Exited.ContinueWith(
-            exited =>
-            {
-                instance.ExitCode = exited.Result;
-                if (instance.State is not (ResourceState.Stopping or ResourceState.Stopped))
-                {
-                    instance.State = exited.Result == 0 && ResourceGraph.RunsToCompletion(executable, app.Resources)
-                        ? ResourceState.Finished
-                        : ResourceState.Exited;
-                    run.Log.Write(instance.Name, $"exited with code {exited.Result}", isError: exited.Result != 0);
-                }
-            },
-            TaskScheduler.Default);
+        instance.StartedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            instance.Process = ResourceProcess.Start(
+                executable.Command,
+                executable.GetArguments(instance),
+                executable.WorkingDirectory,
+                instance.Environment,
+                executable.RunAsUser,
+                (line, isError) => run.Log.Write(instance.Name, line, isError),
+                exitCode => OnExited(executable, instance, run, generation, exitCode));
+        }
+        catch
+        {
+            instance.State = ResourceState.FailedToStart;
+            throw;
+        }
+    }
+
+    /// <summary>Runs as the process exits, before anything awaiting the exit resumes: the state is final by then.</summary>
+    private void OnExited(ExecutableResource executable, ResourceInstance instance, ResourceRun run, int generation, int exitCode)
+    {
+        if (instance.Restarts != generation || instance.State is ResourceState.Stopping or ResourceState.Stopped)
+        {
+            return; // Replaced by a restart, or asked to stop (whoever stops it records the exit code).
+        }
+
+        instance.ExitCode = exitCode;
+        instance.State = exitCode == 0 && ResourceGraph.RunsToCompletion(executable, app.Resources) ? ResourceState.Finished : ResourceState.Exited;
+        run.Log.Write(instance.Name, $"exited with code {exitCode}", isError: exitCode != 0);
     }
 
     private async Task WaitHealthyAsync(ResourceRun run, ResourceInstance instance, CancellationToken cancellationToken)

@@ -27,6 +27,15 @@ public sealed class ProjectResource : ExecutableResource, IResourceWithReference
             {
                 variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
                 variables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                if (context.App.Options.OtlpHeaders is { } headers)
+                {
+                    variables["OTEL_EXPORTER_OTLP_HEADERS"] = headers;
+                }
+
+                // Locally, telemetry should show up within a second, not the SDK's default 5 s (60 s for metrics).
+                variables["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+                variables["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
+                variables["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
             }
 
             var urls = Endpoints.Where(e => e.Scheme == "http").Select(e => context.Instance.GetUrl(e.Name).ToString().TrimEnd('/'));

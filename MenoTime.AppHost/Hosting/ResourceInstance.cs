@@ -38,6 +38,9 @@ public sealed class ResourceInstance(Resource resource, int replica, string name
 
     public DateTimeOffset? StartedAt { get; internal set; }
 
+    /// <summary>How many times the instance was restarted (from the dashboard) since the application started.</summary>
+    public int Restarts { get; internal set; }
+
     /// <summary>The configuration the process received.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; internal set; } = new Dictionary<string, string>();
 

@@ -23,7 +23,8 @@ public sealed class ResourceProcess
 
     /// <summary>
     /// Starts <paramref name="command"/> with no input; <paramref name="onLine"/> receives each line of
-    /// output (the flag is true for standard error).
+    /// output (the flag is true for standard error). <paramref name="onExit"/> runs when it exits, before
+    /// <see cref="Exited"/> completes.
     /// </summary>
     public static ResourceProcess Start(
         string command,
@@ -31,7 +32,8 @@ public sealed class ResourceProcess
         string workingDirectory,
         IReadOnlyDictionary<string, string> environment,
         string? runAsUser,
-        Action<string, bool> onLine)
+        Action<string, bool> onLine,
+        Action<int>? onExit = null)
     {
         var executable = ExecutableLocator.Find(command) ?? throw new DistributedApplicationException($"'{command}' was not found on PATH.");
         var startInfo = new ProcessStartInfo("setsid")
@@ -66,7 +68,17 @@ public sealed class ResourceProcess
         var resourceProcess = new ResourceProcess(process);
         process.OutputDataReceived += (_, e) => resourceProcess.OnOutput(e.Data, isError: false, onLine);
         process.ErrorDataReceived += (_, e) => resourceProcess.OnOutput(e.Data, isError: true, onLine);
-        process.Exited += (_, _) => resourceProcess._exited.TrySetResult(process.ExitCode);
+        process.Exited += (_, _) =>
+        {
+            try
+            {
+                onExit?.Invoke(process.ExitCode);
+            }
+            finally
+            {
+                resourceProcess._exited.TrySetResult(process.ExitCode);
+            }
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -61,7 +61,8 @@ public sealed class ShutdownTests
 
     private static async Task<int> ReadPidAsync(string path)
     {
-        for (var attempt = 0; attempt < 100 && !File.Exists(path); attempt++)
+        // Exists as soon as bash opens it for writing, which is before the pid is in it.
+        for (var attempt = 0; attempt < 100 && !(File.Exists(path) && (await File.ReadAllTextAsync(path)).EndsWith('\n')); attempt++)
         {
             await Task.Delay(50);
         }

@@ -14,6 +14,7 @@ internal sealed class TestGraph : IAsyncDisposable
         Options = new DistributedApplicationOptions
         {
             IsTesting = isTesting,
+            DashboardEnabled = false, // the host alone; the dashboard has tests of its own
             EchoResourceOutput = false,
             StateDirectory = WorkDirectory,
             RepositoryRoot = WorkDirectory,

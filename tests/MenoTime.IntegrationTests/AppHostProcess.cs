@@ -13,7 +13,7 @@ namespace MenoTime.IntegrationTests;
 /// </summary>
 internal sealed class AppHostProcess : IAsyncDisposable
 {
-    private static readonly string[] PortOptions = ["api-port", "postgres-port", "smtp-port", "mail-port"];
+    private static readonly string[] PortOptions = ["api-port", "postgres-port", "smtp-port", "mail-port", "dashboard-port"];
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -88,7 +88,15 @@ internal sealed class AppHostProcess : IAsyncDisposable
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancellation.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The AppHost did not exit within {timeout.TotalSeconds:F0} s. Its output:\n{string.Join('\n', _output)}");
+        }
+
         return _process.ExitCode;
     }
 
