@@ -1,5 +1,4 @@
 using MenoTime.Api.Http;
-using Npgsql;
 
 namespace MenoTime.Api.Access;
 
@@ -15,7 +14,7 @@ public sealed class AccessFilter : IEndpointFilter
             return await next(context);
         }
 
-        var caller = await http.GetCallerAsync();
+        var caller = http.GetCaller();
         if (caller is null || rule is null)
         {
             return Problems.Unauthorized();
@@ -45,8 +44,8 @@ public sealed class AccessFilter : IEndpointFilter
 
 public static class CallerHttpContextExtensions
 {
-    /// <summary>The caller, with their own patient and provider ids looked up once per request; null when anonymous.</summary>
-    public static async Task<Caller?> GetCallerAsync(this HttpContext http)
+    /// <summary>The caller, with the patient and provider records they own; null when anonymous.</summary>
+    public static Caller? GetCaller(this HttpContext http)
     {
         if (http.Items.TryGetValue(typeof(Caller), out var cached))
         {
@@ -54,16 +53,13 @@ public static class CallerHttpContextExtensions
         }
 
         var caller = Caller.FromPrincipal(http.User);
-        if (caller is not null && (caller.Is(Roles.Patient) || caller.Is(Roles.Provider)))
+        if (caller is not null)
         {
-            var dataSource = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
-            await using var command = dataSource.CreateCommand(
-                "SELECT (SELECT id FROM patients WHERE subject = $1), (SELECT id FROM providers WHERE subject = $1)");
-            command.Parameters.Add(new() { Value = caller.Subject });
-            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
-            await reader.ReadAsync(http.RequestAborted);
-            caller.PatientId = caller.Is(Roles.Patient) && !reader.IsDBNull(0) ? reader.GetGuid(0) : null;
-            caller.ProviderId = caller.Is(Roles.Provider) && !reader.IsDBNull(1) ? reader.GetGuid(1) : null;
+            // Looked up with the session check, in the same round trip (SessionGuard).
+            var records = http.Items[typeof(CallerRecords)] as CallerRecords
+                ?? throw new InvalidOperationException("An authenticated request always passes the session check first.");
+            caller.PatientId = caller.Is(Roles.Patient) ? records.PatientId : null;
+            caller.ProviderId = caller.Is(Roles.Provider) ? records.ProviderId : null;
         }
 
         http.Items[typeof(Caller)] = caller;
@@ -71,8 +67,8 @@ public static class CallerHttpContextExtensions
     }
 
     /// <summary>The caller, on an endpoint whose rule requires authentication.</summary>
-    public static async Task<Caller> RequireCallerAsync(this HttpContext http) =>
-        await http.GetCallerAsync() ?? throw new InvalidOperationException("The access filter lets no anonymous caller reach this endpoint.");
+    public static Caller RequireCaller(this HttpContext http) =>
+        http.GetCaller() ?? throw new InvalidOperationException("The access filter lets no anonymous caller reach this endpoint.");
 
     /// <summary>The access a <see cref="PatientRule"/> granted for this request.</summary>
     public static PatientAccess GetPatientAccess(this HttpContext http) =>

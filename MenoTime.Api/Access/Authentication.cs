@@ -68,7 +68,7 @@ public static class AuthenticationSetup
                         context.Fail("The token was issued to another client.");
                     }
                     else if (await context.HttpContext.RequestServices.GetRequiredService<SessionGuard>()
-                                 .TouchAsync(principal, context.HttpContext.RequestAborted) is { } sessionFailure)
+                                 .TouchAsync(principal, context.HttpContext, context.HttpContext.RequestAborted) is { } sessionFailure)
                     {
                         context.HttpContext.Items[SessionFailureKey] = sessionFailure;
                         context.Fail(sessionFailure);

@@ -3,6 +3,9 @@ using Npgsql;
 
 namespace MenoTime.Api.Access;
 
+/// <summary>The patient and provider records a subject owns.</summary>
+public sealed record CallerRecords(Guid? PatientId, Guid? ProviderId);
+
 /// <summary>
 /// Automatic logoff (HIPAA 164.312(a)(2)(iii)): the server keeps one session per sign-in (the token's
 /// origin_jti) and refuses it after <c>Security:SessionIdleTimeout</c> (15 minutes) without a request,
@@ -18,8 +21,12 @@ public sealed class SessionGuard(NpgsqlDataSource dataSource, TimeProvider clock
 
     public TimeSpan IdleTimeout { get; } = configuration.GetValue("Security:SessionIdleTimeout", TimeSpan.FromMinutes(15));
 
+    /// <summary>
+    /// Checks and records the session's activity; in the same round trip, looks up the patient and provider
+    /// records the subject owns, for <see cref="CallerHttpContextExtensions.GetCaller"/>.
+    /// </summary>
     /// <returns>Null when the session may go on; otherwise the problem code to refuse it with.</returns>
-    public async Task<string?> TouchAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
+    public async Task<string?> TouchAsync(ClaimsPrincipal principal, HttpContext http, CancellationToken cancellationToken)
     {
         var sessionId = principal.FindFirst("origin_jti")?.Value;
         var subject = principal.FindFirst("sub")?.Value;
@@ -30,11 +37,19 @@ public sealed class SessionGuard(NpgsqlDataSource dataSource, TimeProvider clock
 
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var read = new NpgsqlCommand("SELECT subject, last_seen_at, ended_at, end_reason FROM sessions WHERE session_id = $1", connection))
+        await using (var read = new NpgsqlCommand("""
+            SELECT s.subject, s.last_seen_at, s.ended_at, s.end_reason,
+                   (SELECT id FROM patients WHERE subject = $2), (SELECT id FROM providers WHERE subject = $2)
+            FROM (SELECT 1) AS one LEFT JOIN sessions s ON s.session_id = $1
+            """, connection))
         {
             read.Parameters.Add(new() { Value = sessionId });
+            read.Parameters.Add(new() { Value = subject });
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            await reader.ReadAsync(cancellationToken);
+            http.Items[typeof(CallerRecords)] = new CallerRecords(
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5));
+            if (!reader.IsDBNull(0))
             {
                 var owner = reader.GetString(0);
                 var lastSeen = reader.GetFieldValue<DateTimeOffset>(1);

@@ -38,7 +38,7 @@ public sealed class IdempotencyFilter : IEndpointFilter
             return Problems.Validation(Header, "must be 1 to 200 characters without control characters.");
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var db = http.RequestServices.GetRequiredService<MenoTimeDbContext>();
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var hash = Fingerprint(http, context.Arguments.OfType<ICreateRequest>(), json);

@@ -29,7 +29,7 @@ public static class AppointmentEndpoints
     public static async Task<Results<Created<AppointmentResponse>, ValidationProblem, ProblemHttpResult>> Book(
         AppointmentCreate request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, TimeProvider clock)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var patientId = request.PatientId ?? (caller.Is(Roles.Patient) ? caller.PatientId : null);
         var validation = new Validation()
             .Check(request.ProviderId is not null, "providerId", "is required.")
@@ -107,7 +107,7 @@ public static class AppointmentEndpoints
             return Problems.Validation("patientId", "give exactly one of patientId and providerId.");
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var query = db.Appointments.AsNoTracking();
         if (patientId is { } pid)
         {
@@ -180,7 +180,7 @@ public static class AppointmentEndpoints
             return precondition;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
         var status = request.Status.IsSet ? request.Status.Value : null;
         var validation = new Validation()
@@ -288,7 +288,7 @@ public static class AppointmentEndpoints
     private static async Task<Appointment?> FindVisibleAsync(
         Guid appointmentId, AccessMode mode, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, bool tracking)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var query = tracking ? db.Appointments : db.Appointments.AsNoTracking();
         var appointment = await query.SingleOrDefaultAsync(a => a.Id == appointmentId, http.RequestAborted);
         if (appointment is null)

@@ -46,7 +46,7 @@ public static class AuditEndpoints
             return problem!;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var patientSubject = caller.PatientId == patientId ? caller.Subject : null;
         var rows = await AuditStore.SearchAsync(dataSource, patientId, null, null, null, cursor is null ? null : (cursor.At, cursor.Id), patientSubject, limit + 1, http.RequestAborted);
         return TypedResults.Ok(PageQuery.Build(rows, limit, e => new PageCursor(e.OccurredAt, e.Id),

@@ -59,7 +59,7 @@ public static class CareTeamEndpoints
             return Problems.Conflict("already-assigned", "This provider is already assigned to the patient.");
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var assignment = new CareAssignment
         {
             PatientId = patientId, ProviderId = providerId, Source = CareAssignment.FromAdmin, CreatedBy = caller.Subject, CreatedAt = clock.GetUtcNow(),

@@ -28,7 +28,7 @@ public static class EmergencyAccessEndpoints
     public static async Task<Results<Created<EmergencyAccessGrant>, ValidationProblem, ProblemHttpResult>> Grant(
         Guid patientId, EmergencyAccessRequest request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, TimeProvider clock)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         if (caller.ProviderId is not { } providerId)
         {
             return Problems.Forbidden("Your login has no provider record.");

@@ -32,7 +32,7 @@ public static class MedicationEndpoints
             return validation.ToProblem();
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
         var medication = new Medication
         {
@@ -155,7 +155,7 @@ public static class MedicationEndpoints
             return validation.ToProblem();
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var dose = new MedicationDose
         {
             Id = Guid.CreateVersion7(),

@@ -46,7 +46,7 @@ public static class NoteEndpoints
             return problem;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
         var note = new ClinicalNote
         {
@@ -117,7 +117,7 @@ public static class NoteEndpoints
             return problem;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
         note.Content = request.Content!;
         note.SharedWithPatient = request.SharedWithPatient ?? note.SharedWithPatient;
@@ -158,7 +158,7 @@ public static class NoteEndpoints
             return validation.ToProblem();
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         note.DeletedAt = clock.GetUtcNow();
         note.DeletedBy = caller.Subject;
         note.DeletedReason = request.Reason!.Trim();

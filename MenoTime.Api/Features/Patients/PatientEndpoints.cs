@@ -28,7 +28,7 @@ public static class PatientEndpoints
     public static async Task<Results<Created<PatientResponse>, ValidationProblem, ProblemHttpResult>> Create(
         PatientCreate request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
         var selfRegistration = !caller.Is(Roles.Admin) && !caller.Is(Roles.Provider);
         var validation = new Validation()
@@ -98,7 +98,7 @@ public static class PatientEndpoints
 
     public static async Task<Results<Ok<PatientResponse>, ProblemHttpResult>> GetMine(HttpContext http, MenoTimeDbContext db)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var patient = caller.PatientId is { } id ? await db.Patients.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, http.RequestAborted) : null;
         if (patient is null)
         {
@@ -126,7 +126,7 @@ public static class PatientEndpoints
             return problem!;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var query = db.Patients.AsNoTracking();
         if (!caller.Is(Roles.Admin))
         {

@@ -68,7 +68,7 @@ public static class ProviderEndpoints
             return problem!;
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var query = db.Providers.AsNoTracking();
         if (cursor is not null)
         {
@@ -81,14 +81,14 @@ public static class ProviderEndpoints
 
     public static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> Get(Guid providerId, HttpContext http, MenoTimeDbContext db)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var provider = await db.Providers.AsNoTracking().SingleOrDefaultAsync(p => p.Id == providerId, http.RequestAborted);
         return provider is null ? Problems.NotFound("provider") : TypedResults.Ok(ProviderResponse.From(provider, SeesContact(caller, provider)));
     }
 
     public static async Task<Results<Ok<Availability>, ProblemHttpResult>> GetAvailability(Guid providerId, HttpContext http, MenoTimeDbContext db)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var provider = caller.Is(Roles.Admin) || caller.ProviderId == providerId
             ? await db.Providers.AsNoTracking().Include(p => p.WorkingHours).Include(p => p.TimeOff).SingleOrDefaultAsync(p => p.Id == providerId, http.RequestAborted)
             : null;
@@ -99,7 +99,7 @@ public static class ProviderEndpoints
     public static async Task<Results<Ok<Availability>, ValidationProblem, ProblemHttpResult>> SetAvailability(
         Guid providerId, Availability request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var provider = caller.Is(Roles.Admin) || caller.ProviderId == providerId
             ? await db.Providers.SingleOrDefaultAsync(p => p.Id == providerId, http.RequestAborted)
             : null;

@@ -65,7 +65,7 @@ public static class QuestionnaireEndpoints
             return validation.ToProblem();
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var response = new QuestionnaireResponse
         {
             Id = Guid.CreateVersion7(),

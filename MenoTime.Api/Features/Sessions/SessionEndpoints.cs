@@ -18,7 +18,7 @@ public static class SessionEndpoints
     /// <summary>Ends the caller's session: its token is refused from now on, even before it expires.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Logout(HttpContext http, SessionGuard sessions)
     {
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         return caller.SessionId is { } sessionId && await sessions.EndAsync(sessionId, caller.Subject, http.RequestAborted)
             ? TypedResults.NoContent()
             : Problems.NotFound("active session");

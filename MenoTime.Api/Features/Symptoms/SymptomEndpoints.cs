@@ -50,7 +50,7 @@ public static class SymptomEndpoints
             return validation.ToProblem();
         }
 
-        var caller = await http.RequireCallerAsync();
+        var caller = http.RequireCaller();
         var entry = new SymptomEntry
         {
             Id = Guid.CreateVersion7(),
