@@ -103,8 +103,10 @@ public sealed class IdempotencyFilter : IEndpointFilter
         return Convert.ToHexStringLower(SHA256.HashData(payload));
     }
 
-    private sealed class ReplayedResult(int statusCode, string? body, string? location) : IResult
+    private sealed class ReplayedResult(int statusCode, string? body, string? location) : IResult, IStatusCodeHttpResult
     {
+        public int? StatusCode => statusCode;
+
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.StatusCode = statusCode;
