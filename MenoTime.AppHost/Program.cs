@@ -1,6 +1,7 @@
 // The MenoTime application model: what runs, what each part gets, and what waits for what.
 // Run mode: `dotnet run --project MenoTime.AppHost` starts it all on this machine.
 using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Aws;
 using MenoTime.AppHost.Hosting.Mail;
 using MenoTime.AppHost.Hosting.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -13,6 +14,10 @@ var database = postgres.AddDatabase("menotime");
 
 var mail = builder.AddMailDev("mail", smtpPort: settings.GetValue("smtp-port", 1025), webPort: settings.GetValue("mail-port", 1080));
 
+// KMS key, S3 buckets, SES configuration set: a CloudFormation stack in the local AWS emulator (moto),
+// or in a real account with --aws-profile. Its outputs reach the services as AWS__Resources__*.
+var aws = builder.AddAwsCloudFormationTemplate("aws", "aws/app-resources.json");
+
 var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrations")
     .WithReference(database)
     .WaitFor(database);
@@ -22,6 +27,8 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithReference(mail)
+    .WithReference(aws)
+    .WaitFor(aws)
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.MenoTime_Worker>("worker")
@@ -31,6 +38,8 @@ builder.AddProject<Projects.MenoTime_Worker>("worker")
     .WithReference(database)
     .WithReference(mail)
     .WithReference(api)
+    .WithReference(aws)
+    .WaitFor(aws)
     .WaitForCompletion(migrations)
     .WaitFor(mail);
 

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+
+namespace MenoTime.AppHost.Hosting.Aws;
+
+public static class AwsBuilderExtensions
+{
+    public const string DefaultRegion = "us-west-1";
+
+    /// <summary>
+    /// The AWS resources of <paramref name="templatePath"/> (relative to the AppHost project) as a CloudFormation
+    /// stack. By default it goes into the local emulator, which this adds to the graph as <c>{name}-emulator</c>;
+    /// with <c>--aws-profile NAME</c> it goes into that profile's account (<c>--aws-region</c>, else the
+    /// profile's region, else us-west-1). The stack's EnvironmentName parameter is <c>local</c>.
+    /// </summary>
+    public static IResourceBuilder<CloudFormationStackResource> AddAwsCloudFormationTemplate(
+        this DistributedApplicationBuilder builder, string name, string templatePath)
+    {
+        var configuration = builder.Configuration;
+        var profile = configuration["aws-profile"];
+        var region = configuration["aws-region"] ?? (profile is null ? null : AwsProfiles.GetRegion(profile)) ?? DefaultRegion;
+        AwsEmulatorResource? emulator = null;
+        if (profile is null)
+        {
+            emulator = builder.AddResource(new AwsEmulatorResource($"{name}-emulator", region, builder.Options))
+                .WithHttpEndpoint(configuration.GetValue<int?>("aws-emulator-port"), AwsEmulatorResource.HttpEndpoint)
+                .Resource;
+        }
+        else if (builder.Options.StartupTimeout < TimeSpan.FromMinutes(15))
+        {
+            // A real stack takes minutes to create (S3, KMS); the emulator takes a second.
+            builder.Options.StartupTimeout = TimeSpan.FromMinutes(15);
+        }
+
+        var path = Path.IsPathRooted(templatePath) ? templatePath : Path.Combine(Projects.RepositoryLayout.Root, "MenoTime.AppHost", templatePath);
+        var stack = new CloudFormationStackResource(name, path, $"menotime-local-{name}", new AwsTarget(region, emulator, profile));
+        stack.Parameters["EnvironmentName"] = "local";
+        if (emulator is not null)
+        {
+            stack.WaitsFor.Add(new ResourceDependency(emulator, WaitBehavior.Healthy));
+        }
+
+        return builder.AddResource(stack);
+    }
+}
