@@ -3,6 +3,7 @@ using MenoTime.Api.Features.Status;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddMenoTimeDatabase();
+builder.AddFieldEncryption();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

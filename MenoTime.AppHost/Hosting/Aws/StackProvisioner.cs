@@ -4,7 +4,7 @@ namespace MenoTime.AppHost.Hosting.Aws;
 /// Brings a stack to a template: create it, update it when the template hash (a stack tag) differs, or
 /// leave it; waits until CloudFormation settles and explains a failure by its first failed resource.
 /// </summary>
-internal sealed class StackProvisioner(CloudFormationClient client, string stackName, TimeSpan pollInterval, ResourceLog log, string source)
+public sealed class StackProvisioner(CloudFormationClient client, string stackName, TimeSpan pollInterval, ResourceLog log, string source)
 {
     private static readonly string[] Unrecoverable = ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED"];
     private static readonly string[] Settled = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"];
