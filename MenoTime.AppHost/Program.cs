@@ -1,5 +1,7 @@
 // The MenoTime application model: what runs, what each part gets, and what waits for what.
 // Run mode: `dotnet run --project MenoTime.AppHost` starts it all on this machine.
+// Publish mode: `dotnet run --project MenoTime.AppHost -- publish --environment dev|staging|prod` writes the
+// AWS topology (ECS Fargate, RDS, SES, CloudFormation) as CloudFormation templates (Publishing/).
 using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Aws;
 using MenoTime.AppHost.Hosting.Mail;
@@ -24,6 +26,7 @@ var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrati
 
 var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithHttpEndpoint(port: settings.GetValue("api-port", 8000))
+    .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithReference(mail)

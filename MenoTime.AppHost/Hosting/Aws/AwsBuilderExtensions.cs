@@ -19,7 +19,7 @@ public static class AwsBuilderExtensions
         var profile = configuration["aws-profile"];
         var region = configuration["aws-region"] ?? (profile is null ? null : AwsProfiles.GetRegion(profile)) ?? DefaultRegion;
         AwsEmulatorResource? emulator = null;
-        if (profile is null)
+        if (profile is null && !builder.IsPublishMode)
         {
             emulator = builder.AddResource(new AwsEmulatorResource($"{name}-emulator", region, builder.Options))
                 .WithHttpEndpoint(configuration.GetValue<int?>("aws-emulator-port"), AwsEmulatorResource.HttpEndpoint)
