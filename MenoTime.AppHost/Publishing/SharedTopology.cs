@@ -194,13 +194,15 @@ public sealed class SharedTopology : Stack
             DkimSigning = true,
             DkimIdentity = DkimIdentity.EasyDkim(EasyDkimSigningKeyLength.RSA_2048_BIT),
         });
-        _ = new Secret(this, "SesSmtpSecret", new SecretProps
+        var smtpSecret = new Secret(this, "SesSmtpSecret", new SecretProps
         {
             SecretName = SesSmtpSecretName,
             Description = "SES SMTP interface credentials {\"username\",\"password\"}, written by the deploy step",
-            EncryptionKey = key,
+            // The AWS-managed key (aws/secretsmanager): every environment's task execution role may then read it
+            // with secretsmanager:GetSecretValue alone, without a grant on this stack's key.
             GenerateSecretString = new SecretStringGenerator { SecretStringTemplate = "{\"username\":\"set-by-deploy\"}", GenerateStringKey = "password" },
         });
+        Tagging.Describe(smtpSecret, encryption: "aws-managed");
         var smtpUser = new User(this, "SesSmtpUser", new UserProps { UserName = "menotime-ses-smtp" });
         // Seed 000 gives the task role ses:SendEmail on "*"; the services send only through SMTP, as this user,
         // from the one sender address.

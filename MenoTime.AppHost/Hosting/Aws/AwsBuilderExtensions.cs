@@ -6,6 +6,10 @@ public static class AwsBuilderExtensions
 {
     public const string DefaultRegion = "us-west-1";
 
+    /// <summary>moto, the local AWS emulator, on <paramref name="port"/> (any free port when null, and always in tests).</summary>
+    public static IResourceBuilder<AwsEmulatorResource> AddAwsEmulator(this DistributedApplicationBuilder builder, string name, string region = DefaultRegion, int? port = null) =>
+        builder.AddResource(new AwsEmulatorResource(name, region, builder.Options)).WithHttpEndpoint(port, AwsEmulatorResource.HttpEndpoint);
+
     /// <summary>
     /// The AWS resources of <paramref name="templatePath"/> (relative to the AppHost project) as a CloudFormation
     /// stack. By default it goes into the local emulator, which this adds to the graph as <c>{name}-emulator</c>;
@@ -21,9 +25,7 @@ public static class AwsBuilderExtensions
         AwsEmulatorResource? emulator = null;
         if (profile is null && !builder.IsPublishMode)
         {
-            emulator = builder.AddResource(new AwsEmulatorResource($"{name}-emulator", region, builder.Options))
-                .WithHttpEndpoint(configuration.GetValue<int?>("aws-emulator-port"), AwsEmulatorResource.HttpEndpoint)
-                .Resource;
+            emulator = builder.AddAwsEmulator($"{name}-emulator", region, configuration.GetValue<int?>("aws-emulator-port")).Resource;
         }
         else if (builder.Options.StartupTimeout < TimeSpan.FromMinutes(15))
         {
