@@ -51,7 +51,8 @@ public sealed partial class EnvironmentTopology
         });
         Tagging.Describe(Vpc, component: "networking", encryption: "none");
         // S3 traffic of the tasks stays inside AWS's network, and costs no NAT processing.
-        Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 });
+        var s3 = Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 });
+        Tagging.Write((CfnResource)s3.Node.DefaultChild!, Profile.Name, Profile.CostCenter, "networking", "none");
     }
 
     /// <summary>Seed 000's buckets (static assets, logs, backups) and log groups; flow logs need the logs bucket.</summary>

@@ -46,5 +46,25 @@ public static class Tagging
         return construct;
     }
 
+    /// <summary>
+    /// For an L1 resource whose CloudFormation type takes tags but whose CDK 2.160 class does not know it yet
+    /// (AWS::EC2::VPCEndpoint): the same eight tags, written into the template directly.
+    /// </summary>
+    public static void Write(CfnResource resource, string environment, string costCenter, string component, string encryption)
+    {
+        var tags = new Dictionary<string, string>
+        {
+            ["Environment"] = environment,
+            ["Application"] = EnvironmentProfile.Application,
+            ["Component"] = component,
+            ["CostCenter"] = costCenter,
+            ["Owner"] = EnvironmentProfile.Owner,
+            ["Compliance"] = "hipaa",
+            ["Backup"] = "none",
+            ["Encryption"] = encryption,
+        };
+        resource.AddPropertyOverride("Tags", tags.Select(t => new Dictionary<string, string> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());
+    }
+
     private static void Set(IConstruct scope, string key, string value) => Tags.Of(scope).Add(key, value, new TagProps { Priority = 100 });
 }

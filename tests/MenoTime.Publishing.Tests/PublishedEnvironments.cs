@@ -83,13 +83,16 @@ public sealed record Resource(string Id, JsonObject Json)
 
     public JsonNode? this[string path] => path.Split('.').Aggregate<string, JsonNode?>(Properties, (node, key) => node?[key]);
 
-    public IReadOnlyDictionary<string, string> Tags =>
-        Properties[nameof(Tags)] switch
+    /// <summary>The tags of the resource, from <paramref name="property"/> (Tags, or UserPoolTags, BackupVaultTags…).</summary>
+    public IReadOnlyDictionary<string, string> TagsIn(string property) =>
+        Properties[property] switch
         {
-            JsonArray list => list.Where(t => t!["Key"] is not null).ToDictionary(t => (string)t!["Key"]!, t => t!["Value"]?.ToJsonString().Trim('"') ?? "", StringComparer.Ordinal),
-            JsonObject map => map.ToDictionary(t => t.Key, t => t.Value?.ToJsonString().Trim('"') ?? "", StringComparer.Ordinal),
+            JsonArray list => list.Where(t => t!["Key"] is not null).ToDictionary(t => (string)t!["Key"]!, t => Text(t!["Value"]), StringComparer.Ordinal),
+            JsonObject map => map.ToDictionary(t => t.Key, t => Text(t.Value), StringComparer.Ordinal),
             _ => new Dictionary<string, string>(),
         };
+
+    private static string Text(JsonNode? value) => value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString() ?? "";
 
     /// <summary>True when anything in this resource refers (Ref, Fn::GetAtt, ${…}) to <paramref name="logicalId"/>.</summary>
     public bool RefersTo(string logicalId) => Refs.RefersTo(Json, logicalId);
