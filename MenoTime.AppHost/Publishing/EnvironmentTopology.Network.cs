@@ -104,6 +104,7 @@ public sealed partial class EnvironmentTopology
         var environmentName = include.GetParameter("EnvironmentName");
         environmentName.Default = Profile.Name;
         environmentName.AllowedValues = [Profile.Name];
+        Tagging.Write(include.GetResource("EmailConfigurationSet"), Profile.Name, Profile.CostCenter, "backend", "none");
         var outputs = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(resource.TemplatePath))!["Outputs"]!.AsObject();
         AppResourceOutputs = outputs.ToDictionary(o => o.Key, o => Token.AsString(include.GetOutput(o.Key).Value), StringComparer.Ordinal);
         return include;

@@ -119,6 +119,7 @@ public sealed class SharedTopology : Stack
             },
         });
         rule.AddTarget(new SnsTopic(topic));
+        Tagging.Write((CfnResource)rule.Node.DefaultChild!, "shared", "operations", "security", "none");
         rule.Node.AddDependency(detector);
     }
 
@@ -188,12 +189,13 @@ public sealed class SharedTopology : Stack
     /// </summary>
     private void Email(Key key)
     {
-        _ = new EmailIdentity(this, "SesDomain", new EmailIdentityProps
+        var identity = new EmailIdentity(this, "SesDomain", new EmailIdentityProps
         {
             Identity = Identity.Domain(MailDomain),
             DkimSigning = true,
             DkimIdentity = DkimIdentity.EasyDkim(EasyDkimSigningKeyLength.RSA_2048_BIT),
         });
+        Tagging.Write((CfnResource)identity.Node.DefaultChild!, "shared", "operations", "backend", "none");
         var smtpSecret = new Secret(this, "SesSmtpSecret", new SecretProps
         {
             SecretName = SesSmtpSecretName,
