@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.SNS;
 
 namespace MenoTime.AppHost.Publishing;
@@ -22,6 +23,15 @@ public sealed partial class EnvironmentTopology
             MasterKey = MasterKey,
             EnforceSSL = true,
         });
+        // Who publishes (CloudWatch, for this account); EnforceSSL adds the refusal of anything but TLS.
+        Alarms.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [Alarms.TopicArn],
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Aws.ACCOUNT_ID } },
+        }));
         var notify = new SnsAction(Alarms);
         void Alarm(string id, IMetric metric, double threshold, ComparisonOperator comparison, string description, int periods = 1)
         {
