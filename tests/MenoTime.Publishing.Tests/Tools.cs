@@ -15,7 +15,7 @@ public static class Tools
     public static async Task<(int ExitCode, string Output)> CfnLintAsync(params string[] templates)
     {
         var start = new ProcessStartInfo(Python.Value) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-m", "cfnlint", "--regions", "us-west-1", "--" }.Concat(templates))
+        foreach (var argument in new[] { "-c", "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())", "--regions", "us-west-1", "--" }.Concat(templates))
         {
             start.ArgumentList.Add(argument);
         }
