@@ -113,7 +113,6 @@ public sealed partial class EnvironmentTopology
     {
         void Output(string id, string value, string description) => _ = new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });
         Output("EcsClusterName", Cluster.ClusterName, "ECS cluster");
-        Output("MigrationsTaskDefinitionArn", TaskDefinitions.Values.First(t => !Services.Values.Any(s => s.TaskDefinition == t)).TaskDefinitionArn, "Run once per deployment before the services roll (deploy step)");
         Output("TaskSubnetIds", string.Join(',', Vpc.SelectSubnets(AppSubnets).SubnetIds), "Private subnets of the tasks");
         Output("TaskSecurityGroupId", ServiceSecurityGroup.SecurityGroupId, "Security group of the tasks");
         Output("LoadBalancerDnsName", LoadBalancer.LoadBalancerDnsName, "ALB (origin of CloudFront's /api/*)");

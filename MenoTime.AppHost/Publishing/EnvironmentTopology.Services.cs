@@ -56,14 +56,11 @@ public sealed partial class EnvironmentTopology
             SecretObjectValue = new Dictionary<string, SecretValue>(),
         }), component: "security");
 
-        foreach (var project in model.Resources.OfType<ProjectResource>())
+        // A project others wait to see finish (the migrations) is no service of its own: it runs first in every
+        // task of the projects that wait for it (below).
+        foreach (var project in model.Resources.OfType<ProjectResource>().Where(p => !ResourceGraph.RunsToCompletion(p, model.Resources)))
         {
-            var runsToCompletion = ResourceGraph.RunsToCompletion(project, model.Resources);
             var taskDefinition = TaskDefinition(project);
-            if (runsToCompletion)
-            {
-                continue; // The migrations: a task the deploy step runs once per deployment, before the services roll.
-            }
 
             var service = new FargateService(this, $"{Pascal(project.Name)}Service", new FargateServiceProps
             {
@@ -116,13 +113,29 @@ public sealed partial class EnvironmentTopology
         });
         TaskDefinitions[project.Name] = taskDefinition;
 
+        var main = AddContainer(taskDefinition, project, taskRole, essential: true);
+        // WaitForCompletion in the model: the step runs in the same task, before the service's container starts,
+        // which starts only if it exited 0 (ECS's SUCCESS condition). Migrations take an advisory lock and skip
+        // what is applied, so tasks starting together are safe.
+        foreach (var step in project.WaitsFor.Where(d => d.Behavior == WaitBehavior.Completed).Select(d => d.Resource).OfType<ProjectResource>())
+        {
+            var container = AddContainer(taskDefinition, step, taskRole, essential: false);
+            main.AddContainerDependencies(new ContainerDependency { Container = container, Condition = ContainerDependencyCondition.SUCCESS });
+        }
+
+        AddTelemetryCollector(taskDefinition, taskRole, project.Name);
+        return taskDefinition;
+    }
+
+    private ContainerDefinition AddContainer(FargateTaskDefinition taskDefinition, ProjectResource project, Role taskRole, bool essential)
+    {
         var (environment, secrets) = ContainerConfiguration(project, taskRole);
         var port = ContainerPort(project);
-        taskDefinition.AddContainer(project.Name, new ContainerDefinitionOptions
+        return taskDefinition.AddContainer(project.Name, new ContainerDefinitionOptions
         {
             ContainerName = project.Name,
-            Image = ContainerImage.FromEcrRepository(Repository.FromRepositoryName(this, $"{name}Repository", RepositoryName(project)), ImageTag.ValueAsString),
-            Essential = true,
+            Image = ContainerImage.FromEcrRepository(Repository.FromRepositoryName(this, $"{taskDefinition.Node.Id}{Pascal(project.Name)}Repository", RepositoryName(project)), ImageTag.ValueAsString),
+            Essential = essential,
             User = "1654", // the .NET images' non-root "app" user
             Environment = environment,
             Secrets = secrets,
@@ -130,8 +143,6 @@ public sealed partial class EnvironmentTopology
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = ServiceLogs, StreamPrefix = project.Name }),
             StopTimeout = Duration.Seconds(30),
         });
-        AddTelemetryCollector(taskDefinition, taskRole, project.Name);
-        return taskDefinition;
     }
 
     /// <summary>

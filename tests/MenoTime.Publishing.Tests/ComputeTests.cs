@@ -7,7 +7,7 @@ public sealed class ComputeTests(PublishedEnvironments published)
 {
     [Theory]
     [MemberData(nameof(PublishedEnvironments.Names), MemberType = typeof(PublishedEnvironments))]
-    public void Every_project_becomes_a_fargate_service_and_the_migration_step_a_task_definition(string environment)
+    public void Every_project_becomes_a_fargate_service_and_the_migration_step_runs_first_in_their_tasks(string environment)
     {
         var template = published[environment].Environment;
 
@@ -16,9 +16,20 @@ public sealed class ComputeTests(PublishedEnvironments published)
         Assert.All(services, s => Assert.Equal("FARGATE", (string?)s["LaunchType"]));
         Assert.All(services, s => Assert.Equal("DISABLED", (string?)s["NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp"]));
         Assert.Null(template.Named("AWS::ECS::Service", "WorkerService")["LoadBalancers"]);
-        var families = template.OfType("AWS::ECS::TaskDefinition").Select(t => (string?)t["Family"]).Order();
-        Assert.Equal([$"menotime-{environment}-api", $"menotime-{environment}-migrations", $"menotime-{environment}-worker"], families);
-        Assert.Equal(published[environment].Result.Images.Keys.Order(), ["api", "migrations", "worker"]);
+        Assert.Equal([$"menotime-{environment}-api", $"menotime-{environment}-worker"], template.OfType("AWS::ECS::TaskDefinition").Select(t => (string?)t["Family"]).Order());
+        foreach (var task in template.OfType("AWS::ECS::TaskDefinition"))
+        {
+            // WaitForCompletion(migrations): the step's container must exit 0 before the service's container starts.
+            var containers = task["ContainerDefinitions"]!.AsArray().ToDictionary(c => (string)c!["Name"]!);
+            var migrations = containers["migrations"]!;
+            var service = containers.Values.Single(c => (bool?)c!["Essential"] == true)!;
+            Assert.False((bool?)migrations["Essential"]);
+            Assert.Contains("/menotime/migrations:", string.Concat(Refs.Strings(migrations["Image"])), StringComparison.Ordinal);
+            var dependency = Assert.Single(service["DependsOn"]!.AsArray())!;
+            Assert.Equal(("migrations", "SUCCESS"), ((string)dependency["ContainerName"]!, (string)dependency["Condition"]!));
+        }
+
+        Assert.Equal(["api", "migrations", "worker"], published[environment].Result.Images.Keys.Order());
     }
 
     [Theory]
@@ -41,7 +52,7 @@ public sealed class ComputeTests(PublishedEnvironments published)
     {
         var tasks = published[environment].Environment.OfType("AWS::ECS::TaskDefinition").ToList();
 
-        Assert.Equal(3, tasks.Count);
+        Assert.Equal(2, tasks.Count);
         Assert.All(tasks, t => Assert.Equal(cpu, (string?)t["Cpu"]));
         Assert.All(tasks, t => Assert.Equal(memory, (string?)t["Memory"]));
         Assert.All(tasks, t => Assert.Equal("FARGATE", (string?)t["RequiresCompatibilities"]![0]));
@@ -105,7 +116,7 @@ public sealed class ComputeTests(PublishedEnvironments published)
         Assert.Equal($"/aws/ecs/menotime-{environment}", (string?)logGroup["LogGroupName"]);
         Assert.True(Refs.RefersTo(logGroup["KmsKeyId"], template.Named("AWS::KMS::Key", "MasterKey").Id));
         var containers = template.OfType("AWS::ECS::TaskDefinition").SelectMany(t => t["ContainerDefinitions"]!.AsArray()).ToList();
-        Assert.Equal(6, containers.Count); // each service's container and its telemetry collector
+        Assert.Equal(6, containers.Count); // each service's container, its migration step and its telemetry collector
         Assert.All(containers, c => Assert.Equal("awslogs", (string?)c!["LogConfiguration"]!["LogDriver"]));
         Assert.All(containers, c => Assert.True(Refs.IsRefTo(c!["LogConfiguration"]!["Options"]!["awslogs-group"], logGroup.Id)));
     }
@@ -118,9 +129,11 @@ public sealed class ComputeTests(PublishedEnvironments published)
 
         foreach (var task in template.OfType("AWS::ECS::TaskDefinition"))
         {
-            var app = task["ContainerDefinitions"]!.AsArray().First(c => (bool?)c!["Essential"] == true)!;
-            Assert.Equal("1654", (string?)app["User"]);
-            Assert.True(Refs.RefersTo(app["Image"], "ImageTag"));
+            foreach (var app in task["ContainerDefinitions"]!.AsArray().Where(c => (string?)c!["Name"] != "otel-collector"))
+            {
+                Assert.Equal("1654", (string?)app!["User"]);
+                Assert.True(Refs.RefersTo(app["Image"], "ImageTag"));
+            }
         }
 
         var api = template.Named("AWS::ECS::TaskDefinition", "ApiTask")["ContainerDefinitions"]![0]!;
