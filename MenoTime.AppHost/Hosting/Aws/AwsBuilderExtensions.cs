@@ -27,7 +27,7 @@ public static class AwsBuilderExtensions
         {
             emulator = builder.AddAwsEmulator($"{name}-emulator", region, configuration.GetValue<int?>("aws-emulator-port")).Resource;
         }
-        else if (builder.Options.StartupTimeout < TimeSpan.FromMinutes(15))
+        else if (profile is not null && builder.Options.StartupTimeout < TimeSpan.FromMinutes(15))
         {
             // A real stack takes minutes to create (S3, KMS); the emulator takes a second.
             builder.Options.StartupTimeout = TimeSpan.FromMinutes(15);
