@@ -27,8 +27,6 @@ public sealed partial class EnvironmentTopology
 
     public Dictionary<string, FargateService> Services { get; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, FargateTaskDefinition> TaskDefinitions { get; } = new(StringComparer.Ordinal);
-
     /// <summary>The external project (the API): behind the ALB and CloudFront.</summary>
     public (ProjectResource Project, FargateService Service, int Port)? ExternalService { get; private set; }
 
@@ -111,7 +109,6 @@ public sealed partial class EnvironmentTopology
             TaskRole = taskRole,
             RuntimePlatform = new RuntimePlatform { OperatingSystemFamily = OperatingSystemFamily.LINUX, CpuArchitecture = CpuArchitecture.X86_64 },
         });
-        TaskDefinitions[project.Name] = taskDefinition;
 
         var main = AddContainer(taskDefinition, project, taskRole, essential: true);
         // WaitForCompletion in the model: the step runs in the same task, before the service's container starts,

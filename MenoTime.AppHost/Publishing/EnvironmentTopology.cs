@@ -12,8 +12,8 @@ namespace MenoTime.AppHost.Publishing;
 
 /// <summary>
 /// One environment's stack, built from the application model: every project an ECS Fargate service (one that
-/// runs to completion a task definition the deploy step runs), <c>postgres</c> RDS, <c>mail</c> SES, the
-/// <c>aws</c> template included as it is. The parts live in the partial files beside this one.
+/// runs to completion, the migrations, a container that runs first in the tasks of those that wait for it),
+/// <c>postgres</c> RDS, <c>mail</c> SES, the <c>aws</c> template included as it is. The parts live in the partial files beside this one.
 /// </summary>
 public sealed partial class EnvironmentTopology : Stack
 {
