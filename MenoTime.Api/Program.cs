@@ -22,6 +22,7 @@ builder.Services.AddMenoTimeRateLimits(builder.Configuration);
 builder.Services.AddScoped<PatientAccessPolicy>();
 builder.Services.AddMenoTimeOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024); // larger bodies: 413
+builder.AddFieldEncryption();
 
 var app = builder.Build();
 app.UseServiceDefaults();

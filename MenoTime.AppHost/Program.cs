@@ -1,6 +1,9 @@
 // The MenoTime application model: what runs, what each part gets, and what waits for what.
 // Run mode: `dotnet run --project MenoTime.AppHost` starts it all on this machine.
+// Publish mode: `dotnet run --project MenoTime.AppHost -- publish --environment dev|staging|prod` writes the
+// AWS topology (ECS Fargate, RDS, SES, CloudFormation) as CloudFormation templates (Publishing/).
 using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Aws;
 using MenoTime.AppHost.Hosting.Mail;
 using MenoTime.AppHost.Hosting.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +21,9 @@ var identity = builder.AddProject<Projects.MenoTime_DevIdentity>("identity")
     .WithHttpEndpoint(port: settings.GetValue("identity-port", 8001))
     .WithHttpHealthCheck("/health");
 identity.WithEnvironment("Identity__Issuer", identity.GetEndpoint());
+// KMS key, S3 buckets, SES configuration set: a CloudFormation stack in the local AWS emulator (moto),
+// or in a real account with --aws-profile. Its outputs reach the services as AWS__Resources__*.
+var aws = builder.AddAwsCloudFormationTemplate("aws", "aws/app-resources.json");
 
 var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrations")
     .WithOwnerReference(database)
@@ -25,12 +31,15 @@ var migrations = builder.AddProject<Projects.MenoTime_MigrationService>("migrati
 
 var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithHttpEndpoint(port: settings.GetValue("api-port", 8000))
+    .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithReference(mail)
     .WithEnvironment("Auth__Authority", identity.GetEndpoint())
     .WithEnvironment("Network__TrustedNetworks", "127.0.0.0/8") // X-Forwarded-For from local proxies and tests
     .WaitFor(identity)
+    .WithReference(aws)
+    .WaitFor(aws)
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.MenoTime_Worker>("worker")
@@ -40,6 +49,8 @@ builder.AddProject<Projects.MenoTime_Worker>("worker")
     .WithReference(database)
     .WithReference(mail)
     .WithReference(api)
+    .WithReference(aws)
+    .WaitFor(aws)
     .WaitForCompletion(migrations)
     .WaitFor(mail);
 

@@ -3,6 +3,7 @@ using MenoTime.Worker.Heartbeats;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddMenoTimeDatabase();
+builder.AddMenoTimeAws();
 builder.AddWorkerHeartbeat();
 
 // The worker serves only /health and /alive: the AppHost and the ECS container health check probe them.

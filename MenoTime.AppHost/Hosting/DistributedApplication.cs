@@ -38,6 +38,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IConfiguration Configuration { get; }
 
+    /// <summary>Built for <c>publish</c>: <see cref="Run"/> synthesizes CloudFormation instead of starting resources.</summary>
+    public bool IsPublishMode { get; init; }
+
     public HostConsole Console { get; }
 
     public static DistributedApplicationBuilder CreateBuilder(string[] args) =>
@@ -136,6 +139,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (TestingHook.Current is { } hook)
         {
             hook.Application = this;
+            return;
+        }
+
+        if (IsPublishMode)
+        {
+            Environment.ExitCode = Publishing.PublishCommand.Run(this);
             return;
         }
 

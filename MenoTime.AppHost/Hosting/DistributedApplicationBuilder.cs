@@ -10,6 +10,8 @@ public sealed class DistributedApplicationBuilder
     internal DistributedApplicationBuilder(string[] args, DistributedApplicationOptions options)
     {
         Options = options;
+        // `publish --environment dev` synthesizes the AWS topology instead of running anything (Publishing/).
+        IsPublishMode = args is ["publish", ..];
         Configuration = new ConfigurationManager();
         Configuration.AddEnvironmentVariables();
         // `--api-port 8080` or `--api-port=8080` becomes the key "api-port".
@@ -28,6 +30,9 @@ public sealed class DistributedApplicationBuilder
     }
 
     public DistributedApplicationOptions Options { get; }
+
+    /// <summary>True for <c>publish</c>: the model is turned into CloudFormation, nothing starts.</summary>
+    public bool IsPublishMode { get; }
 
     public ConfigurationManager Configuration { get; }
 
@@ -56,7 +61,7 @@ public sealed class DistributedApplicationBuilder
     public IResourceBuilder<ProjectResource> AddProject<TProject>(string name) where TProject : IProjectMetadata, new() =>
         AddResource(new ProjectResource(name, new TProject()));
 
-    public DistributedApplication Build() => new(Options, [.. _resources], Configuration);
+    public DistributedApplication Build() => new(Options, [.. _resources], Configuration) { IsPublishMode = IsPublishMode };
 }
 
 public interface IResourceBuilder<out T> where T : Resource

@@ -30,6 +30,9 @@ public class ExecutableResource(string name, string command, string workingDirec
 
     public int Replicas { get; set; } = 1;
 
+    /// <summary>Reachable from outside (WithExternalHttpEndpoints): in AWS, behind the ALB and CloudFront.</summary>
+    public bool HasExternalHttpEndpoints { get; set; }
+
     /// <summary>Start the process as this user (PostgreSQL refuses to run as root).</summary>
     public string? RunAsUser { get; set; }
 

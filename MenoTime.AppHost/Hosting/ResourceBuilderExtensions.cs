@@ -50,6 +50,16 @@ public static class ResourceBuilderExtensions
     public static IResourceBuilder<T> WithHttpEndpoint<T>(this IResourceBuilder<T> builder, int? port = null, string name = "http", string? env = null)
         where T : ExecutableResource => builder.WithEndpoint(name, "http", port, env);
 
+    /// <summary>
+    /// Marks the HTTP endpoints as public: publish puts the project behind the load balancer and CloudFront.
+    /// In run mode every endpoint stays on loopback.
+    /// </summary>
+    public static IResourceBuilder<T> WithExternalHttpEndpoints<T>(this IResourceBuilder<T> builder) where T : ExecutableResource
+    {
+        builder.Resource.HasExternalHttpEndpoints = true;
+        return builder;
+    }
+
     /// <summary>Healthy when GET <paramref name="path"/> on the endpoint answers 2xx.</summary>
     public static IResourceBuilder<T> WithHttpHealthCheck<T>(this IResourceBuilder<T> builder, string path = "/health", string endpointName = "http")
         where T : ExecutableResource
