@@ -19,7 +19,8 @@ var mail = builder.AddMailDev("mail", smtpPort: settings.GetValue("smtp-port", 1
 // Stands in for the Cognito user pool: an OIDC issuer of real RS256 tokens for any role.
 var identity = builder.AddProject<Projects.MenoTime_DevIdentity>("identity")
     .WithHttpEndpoint(port: settings.GetValue("identity-port", 8001))
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .ExcludeFromManifest();
 identity.WithEnvironment("Identity__Issuer", identity.GetEndpoint());
 // KMS key, S3 buckets, SES configuration set: a CloudFormation stack in the local AWS emulator (moto),
 // or in a real account with --aws-profile. Its outputs reach the services as AWS__Resources__*.

@@ -26,6 +26,13 @@ try
     }
 
     await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+    if (builder.Configuration["Database:ApplicationRolePassword"] is { Length: > 0 } password)
+    {
+        // In AWS the application role's login lives in Secrets Manager; locally the AppHost sets it itself.
+        await ApplicationRole.SetPasswordAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), password, CancellationToken.None);
+        logger.LogInformation("Application role login updated");
+    }
+
     return 0;
 }
 catch (Exception e)

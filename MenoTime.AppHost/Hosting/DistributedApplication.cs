@@ -36,6 +36,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IReadOnlyList<Resource> Resources { get; }
 
+    /// <summary>What publish turns into AWS resources: everything but the local stand-ins.</summary>
+    public IReadOnlyList<Resource> PublishedResources => [.. Resources.Where(r => !r.ExcludedFromManifest)];
+
     public IConfiguration Configuration { get; }
 
     /// <summary>Built for <c>publish</c>: <see cref="Run"/> synthesizes CloudFormation instead of starting resources.</summary>

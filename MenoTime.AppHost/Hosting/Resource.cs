@@ -14,6 +14,9 @@ public abstract class Resource(string name)
     /// <summary>Work done before the resource starts: create a cluster, install packages, create a database.</summary>
     public List<Func<ResourceContext, CancellationToken, Task>> BeforeStart { get; } = [];
 
+    /// <summary>A local stand-in only (the development OIDC issuer): publish leaves it out.</summary>
+    public bool ExcludedFromManifest { get; set; }
+
     /// <summary>Tells whether the resource serves; null means "running is healthy".</summary>
     public IHealthProbe? HealthProbe { get; set; }
 

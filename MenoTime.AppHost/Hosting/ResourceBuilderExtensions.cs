@@ -92,6 +92,13 @@ public static class ResourceBuilderExtensions
     public static EndpointReference GetEndpoint<T>(this IResourceBuilder<T> builder, string name = "http") where T : ExecutableResource =>
         new(builder.Resource, name);
 
+    /// <summary>Runs locally only: publish leaves the resource out (Aspire's name for it).</summary>
+    public static IResourceBuilder<T> ExcludeFromManifest<T>(this IResourceBuilder<T> builder) where T : Resource
+    {
+        builder.Resource.ExcludedFromManifest = true;
+        return builder;
+    }
+
     public static IResourceBuilder<T> WithArgs<T>(this IResourceBuilder<T> builder, params string[] args) where T : ExecutableResource
     {
         builder.Resource.Args.AddRange(args);

@@ -15,6 +15,14 @@ public sealed partial class EnvironmentTopology
 
     public DatabaseSecret DatabaseSecret { get; private set; } = null!;
 
+    /// <summary>
+    /// The password of the application role the API and worker log in as (created by the migrations, which
+    /// may not change the schema or the audit trail). The migration step sets it on the role at every deploy.
+    /// </summary>
+    public Amazon.CDK.AWS.SecretsManager.Secret AppDatabaseSecret { get; private set; } = null!;
+
+    public const string ApplicationRole = "menotime_app";
+
     public string DatabaseName { get; private set; } = "";
 
     public SecurityGroup DatabaseSecurityGroup { get; private set; } = null!;
@@ -72,6 +80,20 @@ public sealed partial class EnvironmentTopology
             SecretName = $"menotime/db/{Profile.Name}",
             EncryptionKey = MasterKey,
         });
+        AppDatabaseSecret = new Amazon.CDK.AWS.SecretsManager.Secret(this, "AppDatabaseSecret", new Amazon.CDK.AWS.SecretsManager.SecretProps
+        {
+            SecretName = $"menotime/db/{Profile.Name}/app",
+            Description = "Login of the application database role (menotime_app) of the API and worker",
+            EncryptionKey = MasterKey,
+            GenerateSecretString = new Amazon.CDK.AWS.SecretsManager.SecretStringGenerator
+            {
+                SecretStringTemplate = $"{{\"username\":\"{ApplicationRole}\"}}",
+                GenerateStringKey = "password",
+                ExcludePunctuation = true,
+                PasswordLength = 40,
+            },
+        });
+        Tagging.Describe(AppDatabaseSecret, component: "security");
         var identifier = Prefix;
         var logGroup = EncryptedLogGroup("DatabaseLogs", $"/aws/rds/instance/{identifier}/postgresql", RetentionDays.ONE_YEAR);
         // Seed 000 grants the monitoring role monitoring:PutMetricData and logs on /aws/rds/*; enhanced monitoring

@@ -56,7 +56,7 @@ public sealed partial class EnvironmentTopology
 
         // A project others wait to see finish (the migrations) is no service of its own: it runs first in every
         // task of the projects that wait for it (below).
-        foreach (var project in model.Resources.OfType<ProjectResource>().Where(p => !ResourceGraph.RunsToCompletion(p, model.Resources)))
+        foreach (var project in model.PublishedResources.OfType<ProjectResource>().Where(p => !ResourceGraph.RunsToCompletion(p, model.PublishedResources)))
         {
             var taskDefinition = TaskDefinition(project);
 
@@ -169,10 +169,17 @@ public sealed partial class EnvironmentTopology
             switch (reference)
             {
                 case PostgresDatabaseResource database:
-                    // Npgsql reads the password from PGPASSWORD when the connection string has none.
+                    // The migration step logs in as the owner and sets the application role's password; the
+                    // services log in as that role. Npgsql reads PGPASSWORD when the connection string has none.
+                    var owner = database.Owners.Contains(project);
                     environment[$"ConnectionStrings__{database.Name}"] =
-                        $"Host={Database.DbInstanceEndpointAddress};Port={Database.DbInstanceEndpointPort};Database={DatabaseName};Username={DatabaseUser};SSL Mode=Require";
-                    secrets["PGPASSWORD"] = EcsSecret.FromSecretsManager(DatabaseSecret, "password");
+                        $"Host={Database.DbInstanceEndpointAddress};Port={Database.DbInstanceEndpointPort};Database={DatabaseName};Username={(owner ? DatabaseUser : ApplicationRole)};SSL Mode=Require";
+                    secrets["PGPASSWORD"] = owner ? EcsSecret.FromSecretsManager(DatabaseSecret, "password") : EcsSecret.FromSecretsManager(AppDatabaseSecret, "password");
+                    if (owner)
+                    {
+                        secrets["Database__ApplicationRolePassword"] = EcsSecret.FromSecretsManager(AppDatabaseSecret, "password");
+                    }
+
                     break;
                 case MailDevResource:
                     environment["Email__Smtp__Host"] = $"email-smtp.{Aws.REGION}.amazonaws.com";
@@ -200,9 +207,11 @@ public sealed partial class EnvironmentTopology
 
         if (project.HasExternalHttpEndpoints)
         {
-            // The API trusts tokens of this environment's Cognito user pool (ASP.NET Core's JwtBearer reads these keys).
-            environment["Authentication__Schemes__Bearer__Authority"] = UserPool.UserPoolProviderUrl;
-            environment["Authentication__Schemes__Bearer__ValidIssuer"] = UserPool.UserPoolProviderUrl;
+            // The API trusts access tokens of this environment's Cognito user pool issued to its two clients, and
+            // the client address the ALB (inside the VPC) forwards.
+            environment["Auth__Authority"] = UserPool.UserPoolProviderUrl;
+            environment["Auth__ClientIds"] = Fn.Join(",", [WebClient.UserPoolClientId, ServerClient.UserPoolClientId]);
+            environment["Network__TrustedNetworks"] = Vpc.VpcCidrBlock;
             secrets["ThirdParty__Keys"] = EcsSecret.FromSecretsManager(ThirdPartyKeys);
         }
 

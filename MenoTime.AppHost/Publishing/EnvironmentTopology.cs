@@ -46,8 +46,8 @@ public sealed partial class EnvironmentTopology : Stack
         CreateKeys();
         CreateNetwork();
         CreateStorage();
-        AppResources = IncludeAppResources(model.Resources.OfType<CloudFormationStackResource>().Single());
-        CreateDatabase(model.Resources.OfType<PostgresDatabaseResource>().Single());
+        AppResources = IncludeAppResources(model.PublishedResources.OfType<CloudFormationStackResource>().Single());
+        CreateDatabase(model.PublishedResources.OfType<PostgresDatabaseResource>().Single());
         CreateIdentity();
         CreateServices(model);
         CreateEdge();

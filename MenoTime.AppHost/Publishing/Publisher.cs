@@ -35,7 +35,7 @@ public static class Publisher
             TerminationProtection = profile.DeletionProtection,
         };
 
-        var projects = model.Resources.OfType<ProjectResource>().ToList();
+        var projects = model.PublishedResources.OfType<ProjectResource>().ToList();
         var shared = new SharedTopology(app, Props("MenoTime account-wide: image repositories, GuardDuty, CloudTrail, AWS Config, SES identity"), projects.Select(EnvironmentTopology.RepositoryName));
         var environment = new EnvironmentTopology(app, Props($"MenoTime {profile.Name}: VPC, ALB, CloudFront, ECS Fargate, RDS PostgreSQL, Cognito, app resources"), profile, model);
         app.Synth();

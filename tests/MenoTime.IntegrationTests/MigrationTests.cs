@@ -74,6 +74,29 @@ public sealed class MigrationTests(MenoTimeGraph graph) : IAsyncLifetime
         Assert.Equal(HealthStatus.Healthy, after.Status);
     }
 
+    [Fact]
+    public async Task The_migration_step_gives_a_role_its_login_whatever_the_password_holds()
+    {
+        var role = $"login_test_{Guid.NewGuid():N}";
+        await OnServerAsync($"CREATE ROLE {role}");
+        try
+        {
+            const string password = "it's \"quoted\"; DROP ROLE x; --";
+            await ApplicationRole.SetPasswordAsync(DataSource(), password, Cancellation, role);
+
+            var login = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = role, Password = password }.ConnectionString;
+            await using var connection = new NpgsqlConnection(login);
+            await connection.OpenAsync(Cancellation);
+            await using var command = new NpgsqlCommand("SELECT current_user", connection);
+            Assert.Equal(role, await command.ExecuteScalarAsync(Cancellation));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await OnServerAsync($"REVOKE CONNECT ON DATABASE {_database} FROM {role}; DROP ROLE {role}");
+        }
+    }
+
     private SchemaMigrator Migrator() => new(DataSource(), NullLogger<SchemaMigrator>.Instance);
 
     private NpgsqlDataSource DataSource()

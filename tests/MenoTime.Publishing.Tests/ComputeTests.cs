@@ -154,7 +154,7 @@ public sealed class ComputeTests(PublishedEnvironments published)
             var container = template.Named("AWS::ECS::TaskDefinition", name)["ContainerDefinitions"]![0]!;
             var variables = Environment(container);
             Assert.True(Refs.RefersTo(container["Environment"], database.Id));
-            Assert.Contains("Database=menotime;Username=menotime_user;SSL Mode=Require", variables["ConnectionStrings__menotime"], StringComparison.Ordinal);
+            Assert.Contains("Database=menotime;Username=menotime_app;SSL Mode=Require", variables["ConnectionStrings__menotime"], StringComparison.Ordinal);
             Assert.Equal("587", variables["Email__Smtp__Port"]);
             Assert.Equal("true", variables["Email__Smtp__UseStartTls"]);
             Assert.Equal("MenoTime <noreply@timelessbiotech.com>", variables["Email__From"]);

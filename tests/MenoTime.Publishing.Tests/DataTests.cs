@@ -92,6 +92,7 @@ public sealed class DataTests(PublishedEnvironments published)
         var secrets = template.OfType("AWS::SecretsManager::Secret").ToDictionary(s => (string)s["Name"]!);
 
         Assert.Contains($"menotime/db/{environment}", secrets.Keys);
+        Assert.Contains($"menotime/db/{environment}/app", secrets.Keys);
         Assert.Contains($"menotime/api/third-party-keys/{environment}", secrets.Keys);
         Assert.Contains("menotime/email/ses-smtp", published[environment].Shared.OfType("AWS::SecretsManager::Secret").Select(s => (string?)s["Name"]));
         var rotation = template.OfType("AWS::SecretsManager::RotationSchedule").ToList();
@@ -107,7 +108,8 @@ public sealed class DataTests(PublishedEnvironments published)
         }
 
         var api = template.Named("AWS::ECS::TaskDefinition", "ApiTask")["ContainerDefinitions"]![0]!["Secrets"]!.AsArray();
-        Assert.Contains(api, s => (string?)s!["Name"] == "PGPASSWORD" && Refs.RefersTo(s["ValueFrom"], secrets[$"menotime/db/{environment}"].Id));
+        // The services log in as the application role; the owner's login goes to the migration step only.
+        Assert.Contains(api, s => (string?)s!["Name"] == "PGPASSWORD" && Refs.RefersTo(s["ValueFrom"], secrets[$"menotime/db/{environment}/app"].Id));
         Assert.Contains(api, s => (string?)s!["Name"] == "ThirdParty__Keys" && Refs.RefersTo(s["ValueFrom"], secrets[$"menotime/api/third-party-keys/{environment}"].Id));
         Assert.Contains(api, s => (string?)s!["Name"] == "Email__Smtp__Password" && Refs.Strings(s["ValueFrom"]).Any(t => t.Contains(":secret:menotime/email/ses-smtp", StringComparison.Ordinal)));
     }

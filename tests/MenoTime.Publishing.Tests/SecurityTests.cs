@@ -144,8 +144,49 @@ public sealed class SecurityTests(PublishedEnvironments published)
         var pool = template.One("AWS::Cognito::UserPool");
 
         var api = template.Named("AWS::ECS::TaskDefinition", "ApiTask")["ContainerDefinitions"]![0]!["Environment"]!.AsArray();
-        var authority = Assert.Single(api, v => (string?)v!["Name"] == "Authentication__Schemes__Bearer__Authority")!;
+        var authority = Assert.Single(api, v => (string?)v!["Name"] == "Auth__Authority")!;
         Assert.Equal([pool.Id, "ProviderURL"], authority["Value"]!["Fn::GetAtt"]!.AsArray().Select(a => (string?)a)); // https://cognito-idp.{region}.amazonaws.com/{pool id}
+        var clients = Assert.Single(api, v => (string?)v!["Name"] == "Auth__ClientIds")!["Value"]!.ToJsonString();
+        foreach (var client in template.OfType("AWS::Cognito::UserPoolClient"))
+        {
+            Assert.Contains(client.Id, clients, StringComparison.Ordinal);
+        }
+
+        Assert.Single(api, v => (string?)v!["Name"] == "Network__TrustedNetworks");
+    }
+
+    [Theory]
+    [MemberData(nameof(PublishedEnvironments.Names), MemberType = typeof(PublishedEnvironments))]
+    public void Api_and_worker_log_in_as_the_application_role_and_only_the_migration_step_as_the_owner(string environment)
+    {
+        var template = published[environment].Environment;
+        var appSecret = template.Named("AWS::SecretsManager::Secret", "AppDatabaseSecret");
+        foreach (var task in new[] { "ApiTask", "WorkerTask" })
+        {
+            // The service's container and the migration step's; the telemetry sidecar has no database.
+            var withDatabase = template.Named("AWS::ECS::TaskDefinition", task)["ContainerDefinitions"]!.AsArray()
+                .Where(c => c!["Environment"]?.AsArray().Any(v => (string?)v!["Name"] == "ConnectionStrings__menotime") == true)
+                .ToList();
+            Assert.Equal(2, withDatabase.Count);
+            foreach (var container in withDatabase)
+            {
+                var name = (string)container!["Name"]!;
+                var connection = container["Environment"]!.AsArray().Single(v => (string?)v!["Name"] == "ConnectionStrings__menotime")!["Value"]!.ToJsonString();
+                var password = container["Secrets"]!.AsArray().Single(v => (string?)v!["Name"] == "PGPASSWORD")!["ValueFrom"]!.ToJsonString();
+                if (name == "migrations")
+                {
+                    Assert.Contains("Username=menotime_user", connection, StringComparison.Ordinal);
+                    Assert.DoesNotContain(appSecret.Id, password, StringComparison.Ordinal);
+                    Assert.Contains(container["Secrets"]!.AsArray(), v => (string?)v!["Name"] == "Database__ApplicationRolePassword");
+                }
+                else
+                {
+                    Assert.Contains("Username=menotime_app", connection, StringComparison.Ordinal);
+                    Assert.Contains(appSecret.Id, password, StringComparison.Ordinal);
+                    Assert.DoesNotContain(container["Secrets"]!.AsArray(), v => (string?)v!["Name"] == "Database__ApplicationRolePassword");
+                }
+            }
+        }
     }
 
     public static List<JsonNode> Statements(Template template, string rolePrefix)

@@ -33,6 +33,7 @@ public static class PostgresBuilderExtensions
         where T : ExecutableResource
     {
         builder.Resource.References.Add(database.Resource);
+        database.Resource.Owners.Add(builder.Resource);
         return builder.WithEnvironment(context =>
             context.Variables[$"ConnectionStrings__{database.Resource.Name}"] = database.Resource.GetOwnerConnectionString(context.App));
     }

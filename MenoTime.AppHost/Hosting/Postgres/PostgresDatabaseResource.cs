@@ -33,6 +33,9 @@ public sealed class PostgresDatabaseResource : Resource, IResourceWithConnection
 
     public PostgresServerResource Server { get; }
 
+    /// <summary>Resources given the owner's connection (the migration step), not the application role's.</summary>
+    public HashSet<Resource> Owners { get; } = [];
+
     /// <summary>The login of the services (the migrations grant it its privileges).</summary>
     public string ApplicationRole { get; set; } = "menotime_app";
 
