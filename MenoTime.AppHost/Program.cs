@@ -22,6 +22,7 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithReference(mail)
+    .WithGeneratedSecret("Email__UnsubscribeKey", "email-unsubscribe-key")
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.MenoTime_Worker>("worker")
@@ -31,6 +32,7 @@ builder.AddProject<Projects.MenoTime_Worker>("worker")
     .WithReference(database)
     .WithReference(mail)
     .WithReference(api)
+    .WithGeneratedSecret("Email__UnsubscribeKey", "email-unsubscribe-key")
     .WaitForCompletion(migrations)
     .WaitFor(mail);
 

@@ -90,6 +90,42 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
 
     public void Dispose() => _monitoring.Dispose();
 
+    /// <summary>Stops one instance (stop signal, SIGKILL after the stop timeout) and leaves the others running.</summary>
+    public async Task StopInstanceAsync(ResourceInstance instance)
+    {
+        var (executable, run) = Running(instance);
+        instance.State = ResourceState.Stopping;
+        instance.ExitCode = await instance.Process!.StopAsync(executable.StopSignal, app.Options.StopTimeout);
+        instance.State = ResourceState.Stopped;
+        run.Log.Write(instance.Name, $"stopped (exit code {instance.ExitCode})");
+    }
+
+    /// <summary>SIGKILL to one instance's process group, as a crash would: no stop signal, no clean-up.</summary>
+    public async Task KillInstanceAsync(ResourceInstance instance)
+    {
+        Running(instance);
+        instance.Process!.Kill();
+        await instance.Process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts a stopped or exited instance again, same ports and configuration; returns once healthy.</summary>
+    public async Task StartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        var (executable, run) = Running(instance);
+        if (instance.Process is { Exited.IsCompleted: false })
+        {
+            throw new InvalidOperationException($"{instance.Name} is still running.");
+        }
+
+        Launch(executable, instance, run);
+        await WaitHealthyAsync(run, instance, cancellationToken);
+    }
+
+    private (ExecutableResource Executable, ResourceRun Run) Running(ResourceInstance instance) =>
+        instance.Resource is ExecutableResource executable && _runs.TryGetValue(instance.Resource, out var run) && instance.Process is not null
+            ? (executable, run)
+            : throw new InvalidOperationException($"{instance.Name} has not been started by this application.");
+
     /// <summary>Last resort when the host is killed: no graceful stop, but no orphans either.</summary>
     public void KillAll()
     {

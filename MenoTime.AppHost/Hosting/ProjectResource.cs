@@ -29,6 +29,12 @@ public sealed class ProjectResource : ExecutableResource, IResourceWithReference
                 variables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
             }
 
+            if (context.App.Options.IsTesting)
+            {
+                // One clock for the whole test graph, which a test may move forward (see TestClock, AdvanceClock).
+                variables["Testing__ClockOffsetFile"] = context.App.Options.ClockOffsetFile;
+            }
+
             var urls = Endpoints.Where(e => e.Scheme == "http").Select(e => context.Instance.GetUrl(e.Name).ToString().TrimEnd('/'));
             if (urls.Any())
             {
