@@ -120,6 +120,9 @@ public sealed class ReminderStore : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>Drops pooled connections, e.g. after a test restarted PostgreSQL under them.</summary>
+    public void ResetConnections() => _dataSource.Clear();
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
 
