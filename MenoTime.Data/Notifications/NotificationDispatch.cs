@@ -87,21 +87,31 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
     }
 
     /// <summary>
-    /// Records a send the SMTP server accepted. Also applies when another worker found this lease expired meanwhile
-    /// and set the row back to failed (or dead): it was sent, so it must not be sent again. False only when another
-    /// worker has already claimed it again — then a second email is possible, and the caller reports it.
+    /// Records sends the SMTP server accepted, several in one statement (the delivery loop batches them while the
+    /// previous statement runs, as a group commit). Also applies when another worker found this lease expired
+    /// meanwhile and set the row back to failed (or dead): it was sent, so it must not be sent again.
     /// </summary>
-    public async Task<bool> MarkSentAsync(Guid id, string worker, CancellationToken cancellationToken)
+    /// <returns>The ids not recorded because another worker has already claimed them again: a second email is
+    /// possible for those, and the caller reports it.</returns>
+    public async Task<IReadOnlyList<Guid>> MarkSentAsync(IReadOnlyList<Guid> ids, string worker, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE notifications
             SET status = 'sent', status_changed_at = $3, sent_at = $3, lease_owner = $2, lease_expires_at = NULL, last_error = NULL
-            WHERE id = $1 AND ((status = 'sending' AND lease_owner = $2) OR status IN ('failed', 'dead'))
+            WHERE id = ANY($1) AND ((status = 'sending' AND lease_owner = $2) OR status IN ('failed', 'dead'))
+            RETURNING id
             """);
-        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = ids.ToArray() });
         command.Parameters.Add(new() { Value = worker });
         command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var recorded = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recorded.Add(reader.GetGuid(0));
+        }
+
+        return [.. ids.Where(id => !recorded.Contains(id))];
     }
 
     /// <summary>A failed attempt: retried at <paramref name="retryAt"/>, or dead-lettered when it is null.</summary>
@@ -144,8 +154,8 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
     /// <summary>
     /// The deliberate answer to a lease that expired mid-send (its worker died or froze): whether that send reached
     /// the SMTP server is unknown, so the row goes back to failed and is sent again right away (at least once),
-    /// or dead when it has used all its attempts. A duplicate is possible only when the old worker's SMTP server
-    /// had already accepted the message but the worker died before <see cref="MarkSentAsync"/> committed.
+    /// or dead when it has used all its attempts. A duplicate is possible only when the old worker had already handed the end of the
+    /// message to its SMTP connection but died before <see cref="MarkSentAsync"/> committed.
     /// </summary>
     /// <returns>How many rows were taken back.</returns>
     public async Task<int> RecoverExpiredLeasesAsync(string worker, int maxAttempts, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ public sealed class DeliveryOptions
     public const string Section = "Reminders:Delivery";
 
     /// <summary>Rows claimed per round trip.</summary>
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 100;
 
     /// <summary>SMTP exchanges one worker runs at once.</summary>
     public int Concurrency { get; set; } = 4;

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using MenoTime.Data.Notifications;
 using MenoTime.ServiceDefaults;
 using Microsoft.Extensions.Options;
@@ -7,16 +9,20 @@ using Npgsql;
 namespace MenoTime.Worker.Delivery;
 
 /// <summary>
-/// Delivers the outbox: claim a batch of due rows (FOR UPDATE SKIP LOCKED, with a lease), send them over SMTP
-/// on <see cref="DeliveryOptions.Concurrency"/> lanes, record each outcome the moment it is known. Any number of
-/// replicas run side by side: a row is leased to one of them at a time.
+/// Delivers the outbox as a pipeline: a claimer takes batches of due rows (FOR UPDATE SKIP LOCKED, with a lease)
+/// and keeps up to one batch ready ahead of the senders; <see cref="DeliveryOptions.Concurrency"/> SMTP lanes send
+/// them; each outcome is recorded as soon as it is known (accepted sends in group commits, see SentRecorder).
+/// Any number of replicas run side by side: a row is leased to one of them at a time.
 ///
-/// Lease expired mid-send (the worker was killed or froze): the row is sent again — at least once, by design.
-/// A reminder that silently never arrives is worse than a rare second copy. The second copy can only happen for
-/// a message whose final SMTP reply the dead worker had received (or was about to) but whose "sent" it had not
-/// yet committed: at most <see cref="DeliveryOptions.Concurrency"/> messages per dead worker, the window being
-/// the server's handling of the end of DATA plus one UPDATE round trip. A live worker never outlasts its lease:
-/// it starts no send later than Lease − SMTP timeout after its claim and hands unstarted rows back.
+/// Lease expired mid-send (the worker was killed or froze): the row is sent again — at least once, by design,
+/// because a reminder that silently never arrives is worse than a second copy. The duplicate window: from the moment
+/// the dead worker handed the end of DATA to its socket until "sent" was committed (SentRecorder) — the server's
+/// handling and reply, plus at most two UPDATE round trips; at most <see cref="DeliveryOptions.Concurrency"/>
+/// messages per dead worker. Nagle's algorithm in System.Net.Mail may hold that last segment until the server
+/// acknowledges the previous one (40 ms against a delayed-ACK server), and the kernel of a killed process still
+/// sends it, so in practice the messages in flight at a crash are usually the ones sent twice.
+/// A live worker never outlasts its lease: it starts no send later than Lease − SMTP timeout after its claim and
+/// hands unstarted rows back.
 /// </summary>
 public sealed partial class DeliveryService(
     NotificationDispatch dispatch,
@@ -30,42 +36,23 @@ public sealed partial class DeliveryService(
     private readonly DeliveryOptions _options = deliveryOptions.Value;
     private readonly SmtpOptions _smtp = emailOptions.Value.Smtp;
 
+    /// <summary>Claimed rows no lane will start (stopping, or too close to the lease's end): handed back.</summary>
+    private readonly ConcurrentQueue<Guid> _unstarted = new();
+
+    /// <summary>The last moment after its claim a send may start and still finish (or time out) within the lease.</summary>
+    private TimeSpan LastStart => _options.Lease - _smtp.Timeout - TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var senders = Enumerable.Range(0, Math.Max(1, _options.Concurrency)).Select(_ => new SmtpSender(_smtp)).ToList();
-        var failures = 0;
+        var ready = Channel.CreateBounded<(ClaimedNotification Row, long ClaimedAt)>(
+            new BoundedChannelOptions(_options.BatchSize) { SingleWriter = true });
+        var recorder = new SentRecorder(dispatch, _options.InstanceId, logger);
+        var recording = recorder.RunAsync();
+        var senders = Enumerable.Range(0, _options.Concurrency).Select(_ => new SmtpSender(_smtp)).ToList();
+        var lanes = senders.Select(sender => Task.Run(() => RunLaneAsync(sender, ready.Reader, recorder, stoppingToken), CancellationToken.None)).ToList();
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                TimeSpan pause;
-                try
-                {
-                    var recovered = await dispatch.RecoverExpiredLeasesAsync(_options.InstanceId, _options.MaxAttempts, stoppingToken);
-                    if (recovered > 0)
-                    {
-                        DeliveryMetrics.LeasesRecovered.Add(recovered);
-                        LogRecovered(logger, recovered);
-                    }
-
-                    var sent = await DeliverBatchAsync(senders, stoppingToken);
-                    state.RecordRound(clock.GetTimestamp());
-                    failures = 0;
-                    pause = sent ? TimeSpan.Zero : _options.PollInterval;
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
-                {
-                    // The database is away: back off (up to 30 s) and try again; /health says so meanwhile.
-                    failures++;
-                    pause = TimeSpan.FromMilliseconds(Math.Min(30_000, _options.PollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10))));
-                    LogDatabaseUnavailable(logger, e);
-                }
-
-                if (pause > TimeSpan.Zero)
-                {
-                    await Task.Delay(pause, clock, stoppingToken);
-                }
-            }
+            await ClaimLoopAsync(ready.Writer, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -73,56 +60,133 @@ public sealed partial class DeliveryService(
         }
         finally
         {
+            // Sends in flight finish (cutting one off would leave its outcome unknown); rows not started go back.
+            ready.Writer.TryComplete();
+            await Task.WhenAll(lanes);
             senders.ForEach(s => s.Dispose());
+            recorder.Complete();
+            await recording;
+            await ReleaseUnstartedAsync();
         }
     }
 
-    /// <returns>Whether anything was claimed (then look again at once).</returns>
-    private async Task<bool> DeliverBatchAsync(List<SmtpSender> senders, CancellationToken stoppingToken)
+    private async Task ClaimLoopAsync(ChannelWriter<(ClaimedNotification, long)> ready, CancellationToken stoppingToken)
     {
-        var claimedAt = clock.GetTimestamp();
-        var claim = await dispatch.ClaimAsync(_options.InstanceId, _options.BatchSize, _options.Lease, stoppingToken);
-        if (claim.Suppressed > 0)
+        var failures = 0;
+        var recoveredAt = 0L;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            DeliveryMetrics.Suppressed.Add(claim.Suppressed);
-        }
-
-        var rows = claim.ToSend;
-        if (rows.Count == 0)
-        {
-            return claim.Suppressed > 0;
-        }
-
-        // The last moment a send may start and still finish (or time out) within the lease.
-        var lastStart = _options.Lease - _smtp.Timeout - TimeSpan.FromSeconds(1);
-        var next = -1;
-        var lanes = senders.Select(async sender =>
-        {
-            while (true)
+            TimeSpan pause;
+            try
             {
-                if (stoppingToken.IsCancellationRequested || clock.GetElapsedTime(claimedAt) > lastStart)
+                if (recoveredAt == 0 || clock.GetElapsedTime(recoveredAt) > TimeSpan.FromSeconds(5))
                 {
-                    return;
+                    await RecoverExpiredLeasesAsync(stoppingToken);
+                    recoveredAt = clock.GetTimestamp();
                 }
 
-                var index = Interlocked.Increment(ref next);
-                if (index >= rows.Count)
+                await ReleaseUnstartedAsync();
+                var claimedAt = clock.GetTimestamp();
+                var claim = await dispatch.ClaimAsync(_options.InstanceId, _options.BatchSize, _options.Lease, stoppingToken);
+                state.RecordRound(clock.GetTimestamp());
+                failures = 0;
+                if (claim.Suppressed > 0)
                 {
-                    return;
+                    DeliveryMetrics.Suppressed.Add(claim.Suppressed);
                 }
 
-                // In-flight sends finish even when stopping: cutting one off would leave its outcome unknown.
-                await SendOneAsync(sender, rows[index], CancellationToken.None);
+                for (var i = 0; i < claim.ToSend.Count; i++)
+                {
+                    if (!ready.TryWrite((claim.ToSend[i], claimedAt)))
+                    {
+                        try
+                        {
+                            await ready.WriteAsync((claim.ToSend[i], claimedAt), stoppingToken);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            foreach (var row in claim.ToSend.Skip(i))
+                            {
+                                _unstarted.Enqueue(row.Id);
+                            }
+
+                            throw;
+                        }
+                    }
+                }
+
+                // A full batch means more may be due: claim again as soon as the lanes have room.
+                pause = claim.ToSend.Count + claim.Suppressed >= _options.BatchSize ? TimeSpan.Zero : _options.PollInterval;
             }
-        });
-        await Task.WhenAll(lanes);
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            {
+                // The database is away: back off (up to 30 s) and try again; /health says so meanwhile.
+                failures++;
+                pause = TimeSpan.FromMilliseconds(Math.Min(30_000, _options.PollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10))));
+                LogDatabaseUnavailable(logger, e);
+            }
 
-        var untouched = rows.Skip(Math.Min(next + 1, rows.Count)).Select(r => r.Id).ToList();
-        await dispatch.ReleaseAsync(untouched, _options.InstanceId, CancellationToken.None);
-        return true;
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, clock, stoppingToken);
+            }
+        }
     }
 
-    private async Task SendOneAsync(SmtpSender sender, ClaimedNotification row, CancellationToken cancellationToken)
+    private async Task RunLaneAsync(
+        SmtpSender sender, ChannelReader<(ClaimedNotification Row, long ClaimedAt)> ready, SentRecorder recorder, CancellationToken stoppingToken)
+    {
+        await foreach (var (row, claimedAt) in ready.ReadAllAsync(CancellationToken.None))
+        {
+            if (stoppingToken.IsCancellationRequested || clock.GetElapsedTime(claimedAt) > LastStart)
+            {
+                _unstarted.Enqueue(row.Id);
+                continue;
+            }
+
+            try
+            {
+                // In-flight sends finish even when stopping: cutting one off would leave its outcome unknown.
+                await SendOneAsync(sender, recorder, row, CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // The failure could not be recorded; the row stays leased and comes back when the lease expires.
+                LogDatabaseUnavailable(logger, e);
+            }
+        }
+    }
+
+    private async Task RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
+    {
+        var recovered = await dispatch.RecoverExpiredLeasesAsync(_options.InstanceId, _options.MaxAttempts, cancellationToken);
+        if (recovered > 0)
+        {
+            DeliveryMetrics.LeasesRecovered.Add(recovered);
+            LogRecovered(logger, recovered);
+        }
+    }
+
+    private async Task ReleaseUnstartedAsync()
+    {
+        var ids = new List<Guid>();
+        while (_unstarted.TryDequeue(out var id))
+        {
+            ids.Add(id);
+        }
+
+        try
+        {
+            await dispatch.ReleaseAsync(ids, _options.InstanceId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // Not handed back: they return when their lease expires, counted as an attempt.
+            LogDatabaseUnavailable(logger, e);
+        }
+    }
+
+    private async Task SendOneAsync(SmtpSender sender, SentRecorder recorder, ClaimedNotification row, CancellationToken cancellationToken)
     {
         var kind = new KeyValuePair<string, object?>(DeliveryMetrics.KindTag, row.Kind.ToString().ToLowerInvariant());
         using var activity = MenoTimeTelemetry.ActivitySource.StartActivity("send reminder");
@@ -147,12 +211,7 @@ public sealed partial class DeliveryService(
         switch (result.Outcome)
         {
             case SendOutcome.Accepted:
-                if (!await dispatch.MarkSentAsync(row.Id, _options.InstanceId, cancellationToken))
-                {
-                    DeliveryMetrics.PossibleDuplicates.Add(1, kind);
-                    LogLeaseLost(logger, row.Id);
-                }
-
+                recorder.Accepted(row.Id, kind);
                 DeliveryMetrics.Sent.Add(1, kind);
                 DeliveryMetrics.Lag.Record(Math.Max(0, (clock.GetUtcNow() - row.DueAt).TotalSeconds), kind);
                 break;
@@ -187,9 +246,6 @@ public sealed partial class DeliveryService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable for delivery; retrying")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {NotificationId} was sent after another worker had claimed it again: a duplicate is possible")]
-    private static partial void LogLeaseLost(ILogger logger, Guid notificationId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notification {NotificationId} attempt {Attempt} failed; retry at {RetryAt:O}")]
     private static partial void LogRetry(ILogger logger, Guid notificationId, int attempt, DateTimeOffset retryAt);

@@ -106,7 +106,7 @@ public sealed class SmtpSink : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException && Log(e))
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The client went away.
         }
@@ -130,7 +130,6 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
-    private static bool Log(Exception e) { Console.Error.WriteLine(e.GetType().Name + ": " + e.Message); return true; }
 
     public async ValueTask DisposeAsync()
     {
