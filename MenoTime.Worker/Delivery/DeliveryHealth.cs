@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace MenoTime.Worker.Delivery;
 
-/// <summary>What the delivery loop and the backlog monitor last saw; read by /health and the lag gauge.</summary>
+/// <summary>
+/// What delivery and the backlog monitor last saw; read by /health and the lag gauges. A "round" is any
+/// delivery statement that reached the database: a claim, or a batch of sends recorded.
+/// </summary>
 public sealed class DeliveryState
 {
     private long _lastRound;
@@ -72,7 +75,7 @@ public sealed partial class BacklogMonitor(
 }
 
 /// <summary>
-/// Unhealthy when delivery cannot reach the database (no round completed lately) or falls behind (a due row
+/// Unhealthy when delivery cannot reach the database (no claim or recorded send lately) or falls behind (a due row
 /// waited longer than <see cref="DeliveryOptions.MaxLag"/>). Not part of /alive: restarting a worker fixes
 /// neither an outage nor a backlog, so ECS should restart on /alive and alarm on this.
 /// </summary>
@@ -85,7 +88,7 @@ public sealed class DeliveryHealthCheck(DeliveryState state, IOptions<DeliveryOp
         if (state.LastRound == 0 || clock.GetElapsedTime(state.LastRound) > stale)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy(
-                state.LastRound == 0 ? "no delivery round completed yet" : $"no delivery round for {clock.GetElapsedTime(state.LastRound).TotalSeconds:F0} s: database unreachable?"));
+                state.LastRound == 0 ? "no delivery round completed yet" : $"no delivery progress for {clock.GetElapsedTime(state.LastRound).TotalSeconds:F0} s: database (or SMTP server) unreachable?"));
         }
 
         if (state.LastBacklogCheck != 0 && state.OldestDueAge > limit.MaxLag)

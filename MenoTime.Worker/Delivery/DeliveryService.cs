@@ -17,8 +17,8 @@ namespace MenoTime.Worker.Delivery;
 /// Lease expired mid-send (the worker was killed or froze): the row is sent again — at least once, by design,
 /// because a reminder that silently never arrives is worse than a second copy. The duplicate window: from the moment
 /// the dead worker handed the end of DATA to its socket until "sent" was committed (SentRecorder) — the server's
-/// handling and reply, plus at most two UPDATE round trips; at most <see cref="DeliveryOptions.Concurrency"/>
-/// messages per dead worker. Nagle's algorithm in System.Net.Mail may hold that last segment until the server
+/// handling and reply, plus at most two UPDATE round trips; at most two messages per lane
+/// (2 × <see cref="DeliveryOptions.Concurrency"/>) per dead worker. Nagle's algorithm in System.Net.Mail may hold that last segment until the server
 /// acknowledges the previous one (40 ms against a delayed-ACK server), and the kernel of a killed process still
 /// sends it, so in practice the messages in flight at a crash are usually the ones sent twice.
 /// A live worker never outlasts its lease: it starts no send later than Lease − SMTP timeout after its claim and
@@ -46,7 +46,7 @@ public sealed partial class DeliveryService(
     {
         var ready = Channel.CreateBounded<(ClaimedNotification Row, long ClaimedAt)>(
             new BoundedChannelOptions(_options.BatchSize) { SingleWriter = true });
-        var recorder = new SentRecorder(dispatch, _options.InstanceId, logger);
+        var recorder = new SentRecorder(dispatch, _options.InstanceId, state, clock, logger);
         var recording = recorder.RunAsync();
         var senders = Enumerable.Range(0, _options.Concurrency).Select(_ => new SmtpSender(_smtp)).ToList();
         var lanes = senders.Select(sender => Task.Run(() => RunLaneAsync(sender, ready.Reader, recorder, stoppingToken), CancellationToken.None)).ToList();
@@ -136,8 +136,13 @@ public sealed partial class DeliveryService(
     private async Task RunLaneAsync(
         SmtpSender sender, ChannelReader<(ClaimedNotification Row, long ClaimedAt)> ready, SentRecorder recorder, CancellationToken stoppingToken)
     {
+        // The "sent" marks of this lane's last two sends. The older must be committed before the lane starts another
+        // send, so recording overlaps the next SMTP exchange but never more than two sends go unrecorded.
+        var olderMark = Task.CompletedTask;
+        var lastMark = Task.CompletedTask;
         await foreach (var (row, claimedAt) in ready.ReadAllAsync(CancellationToken.None))
         {
+            await olderMark;
             if (stoppingToken.IsCancellationRequested || clock.GetElapsedTime(claimedAt) > LastStart)
             {
                 _unstarted.Enqueue(row.Id);
@@ -147,7 +152,8 @@ public sealed partial class DeliveryService(
             try
             {
                 // In-flight sends finish even when stopping: cutting one off would leave its outcome unknown.
-                await SendOneAsync(sender, recorder, row, CancellationToken.None);
+                olderMark = lastMark;
+                lastMark = await SendOneAsync(sender, recorder, row, CancellationToken.None);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
@@ -155,6 +161,8 @@ public sealed partial class DeliveryService(
                 LogDatabaseUnavailable(logger, e);
             }
         }
+
+        await Task.WhenAll(olderMark, lastMark);
     }
 
     private async Task RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
@@ -186,7 +194,8 @@ public sealed partial class DeliveryService(
         }
     }
 
-    private async Task SendOneAsync(SmtpSender sender, SentRecorder recorder, ClaimedNotification row, CancellationToken cancellationToken)
+    /// <returns>The "sent" mark's commit when the server accepted the message; otherwise a completed task.</returns>
+    private async Task<Task> SendOneAsync(SmtpSender sender, SentRecorder recorder, ClaimedNotification row, CancellationToken cancellationToken)
     {
         var kind = new KeyValuePair<string, object?>(DeliveryMetrics.KindTag, row.Kind.ToString().ToLowerInvariant());
         using var activity = MenoTimeTelemetry.ActivitySource.StartActivity("send reminder");
@@ -211,10 +220,9 @@ public sealed partial class DeliveryService(
         switch (result.Outcome)
         {
             case SendOutcome.Accepted:
-                recorder.Accepted(row.Id, kind);
                 DeliveryMetrics.Sent.Add(1, kind);
                 DeliveryMetrics.Lag.Record(Math.Max(0, (clock.GetUtcNow() - row.DueAt).TotalSeconds), kind);
-                break;
+                return recorder.Accepted(row.Id, kind);
 
             case SendOutcome.Transient when row.Attempt < _options.MaxAttempts:
                 var retryAt = clock.GetUtcNow() + Backoff(row.Attempt);
@@ -231,6 +239,8 @@ public sealed partial class DeliveryService(
                 LogDead(logger, row.Id, row.Attempt, result.Outcome);
                 break;
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out.</summary>

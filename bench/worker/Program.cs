@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Mail;
+using System.Runtime.InteropServices;
 using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
 using MenoTime.Bench.Worker;
@@ -15,6 +16,12 @@ var replicaCounts = (args.Length > 1 ? args[1] : "1,2,4").Split(',').Select(r =>
 // SMTP lanes per worker: the worker's default (Reminders:Delivery:Concurrency); BENCH_CONCURRENCY overrides it.
 var lanes = int.Parse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY") ?? "4", CultureInfo.InvariantCulture);
 
+// Ctrl-C or SIGTERM: stop measuring and let `await using` stop the graph, so nothing is left running.
+using var stop = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+var stopping = stop.Token;
+
 await using var sink = new SmtpSink();
 Console.WriteLine($"sink: in-process SMTP sink on 127.0.0.1:{sink.Port} (see SmtpSink.cs for why not MailDev)");
 Console.WriteLine($"{count} reminders per run, {lanes} SMTP lanes per worker\n");
@@ -23,9 +30,9 @@ Console.WriteLine($"{"replicas",8} {"ceiling/s",10} {"worker/s",10} {"ratio",7} 
 foreach (var replicas in replicaCounts)
 {
     // The machine is shared: measure the ceiling right before and right after the workers, and take the mean.
-    var before = await CeilingAsync(sink, count, lanes * replicas);
-    var (rate, duplicates, missing, peaks, cpu) = await WorkersAsync(sink, count, replicas, lanes);
-    var ceiling = (before + await CeilingAsync(sink, count, lanes * replicas)) / 2;
+    var before = await CeilingAsync(sink, count, lanes * replicas, stopping);
+    var (rate, duplicates, missing, peaks, cpu) = await WorkersAsync(sink, count, replicas, lanes, stopping);
+    var ceiling = (before + await CeilingAsync(sink, count, lanes * replicas, stopping)) / 2;
     Console.WriteLine($"{replicas,8} {ceiling,10:F0} {rate,10:F0} {rate / ceiling,7:P0} {duplicates,10} {missing,8}  {string.Join(", ", peaks.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))}  (worker CPU {cpu:F2} ms per reminder)");
 }
 
@@ -34,7 +41,7 @@ Console.WriteLine("same sink; the mean of one run right before and one right aft
 Console.WriteLine("Planning throughput (appointments and schedules into the outbox) is measured once the planner exists.");
 
 // The raw SMTP client loop: what the sink and System.Net.Mail allow with no database and no worker around them.
-static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes)
+static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes, CancellationToken stopping)
 {
     sink.Reset();
     var next = -1;
@@ -46,11 +53,11 @@ static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes)
         while (Interlocked.Increment(ref next) < count)
         {
             using var message = Message(Guid.NewGuid());
-            await client.SendMailAsync(message);
+            await client.SendMailAsync(message, stopping);
         }
     }));
     var rate = count / clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"  ceiling, {lanes} lanes: {rate:F0}/s, client and sink CPU {(CpuSeconds(Environment.ProcessId) - cpu) * 1000 / count:F2} ms per message");
+    Console.WriteLine($"  ceiling, {lanes} lanes: {rate:F0}/s, client and sink CPU {(CpuSeconds(Environment.ProcessId) - cpu) * 1000 / count:F2} ms per message, {sink.Connections} connections");
     return rate;
 }
 
@@ -75,7 +82,7 @@ static MailMessage Message(Guid id)
 }
 
 // The whole graph (PostgreSQL, migrations, API, N worker replicas) with the workers pointed at the sink.
-static async Task<(double Rate, long Duplicates, long Missing, List<double> PeakMegabytes, double CpuMs)> WorkersAsync(SmtpSink sink, int count, int replicas, int lanes)
+static async Task<(double Rate, long Duplicates, long Missing, List<double> PeakMegabytes, double CpuMs)> WorkersAsync(SmtpSink sink, int count, int replicas, int lanes, CancellationToken stopping)
 {
     await using var app = await DistributedApplicationTestingBuilder.CreateAsync(configure: o => o.StartupTimeout = TimeSpan.FromMinutes(3));
     var worker = (ExecutableResource)app.GetResource("worker");
@@ -92,7 +99,7 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
         }
         context.Variables["Logging__LogLevel__Default"] = "Warning";
     });
-    await app.StartAsync();
+    await app.StartAsync(stopping);
 
     // Everything due tomorrow, then the clock jumps: all of it becomes due at the same instant.
     await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("menotime"));
@@ -103,7 +110,7 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
     {
         await outbox.EnqueueAsync([.. chunk.Select(i => new NotificationRequest(
             "appointment-24h", $"appointment:{Guid.NewGuid()}", due.AddDays(1), NotificationKind.Appointment, Guid.NewGuid(),
-            $"patient-{i}@example.test", "Europe/Berlin", due.AddMilliseconds(i % 1000)))], CancellationToken.None);
+            $"patient-{i}@example.test", "Europe/Berlin", due.AddMilliseconds(i % 1000)))], stopping);
     }
 
     sink.Reset();
@@ -116,7 +123,7 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
     app.AdvanceClock(TimeSpan.FromDays(2));
     while (sink.Messages < count)
     {
-        await Task.Delay(20);
+        await Task.Delay(20, stopping);
         if (elapsed.Elapsed > TimeSpan.FromMinutes(30))
         {
             throw new TimeoutException($"only {sink.Messages} of {count} arrived in 30 minutes");
@@ -127,10 +134,10 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
     var cpuMs = (pids.Sum(CpuSeconds) - cpuBefore) * 1000 / count;
     var postgresMs = (ProcessTreeCpuSeconds(postmaster) - postgresBefore) * 1000 / count;
     var sinkMs = (CpuSeconds(Environment.ProcessId) - sinkBefore) * 1000 / count;
-    Console.WriteLine($"  workers, {replicas} replica(s): {rate:F0}/s, CPU per reminder: workers {cpuMs:F2} ms, PostgreSQL {postgresMs:F2} ms, sink {sinkMs:F2} ms");
+    Console.WriteLine($"  workers, {replicas} replica(s): {rate:F0}/s, CPU per reminder: workers {cpuMs:F2} ms, PostgreSQL {postgresMs:F2} ms, sink {sinkMs:F2} ms, {sink.Connections} connections");
     await using (var command = dataSource.CreateCommand("SELECT count(*) FROM notifications WHERE status <> 'sent'"))
     {
-        var unsent = (long)(await command.ExecuteScalarAsync())!;
+        var unsent = (long)(await command.ExecuteScalarAsync(stopping))!;
         if (unsent > 0)
         {
             Console.WriteLine($"  note: {unsent} rows not marked sent when the last message arrived (marking trails by one round trip)");
@@ -139,7 +146,8 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
 
     if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null)
     {
-        foreach (var line in app.GetLog("worker").Snapshot().TakeLast(20))
+        Console.WriteLine($"    worker log lines: {app.GetLog("worker").Snapshot().Count}, api: {app.GetLog("api").Snapshot().Count}, postgres: {app.GetLog("postgres").Snapshot().Count}");
+        foreach (var line in app.GetLog("worker").Snapshot().TakeLast(5))
         {
             Console.WriteLine($"    {line.Text}");
         }

@@ -20,6 +20,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private long _messages;
+    private long _connections;
 
     public SmtpSink(bool quickAck = true)
     {
@@ -34,11 +35,15 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public long Messages => Interlocked.Read(ref _messages);
 
+    /// <summary>SMTP connections accepted since the last reset (a client that reuses its connection opens few).</summary>
+    public long Connections => Interlocked.Read(ref _connections);
+
     public ConcurrentDictionary<string, int> PerKey { get; } = new(StringComparer.Ordinal);
 
     public void Reset()
     {
         Interlocked.Exchange(ref _messages, 0);
+        Interlocked.Exchange(ref _connections, 0);
         PerKey.Clear();
     }
 
@@ -60,6 +65,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
+        Interlocked.Increment(ref _connections);
         client.NoDelay = true;
         var socket = client.Client;
         var stream = client.GetStream();

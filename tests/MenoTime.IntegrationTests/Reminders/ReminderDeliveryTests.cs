@@ -162,6 +162,38 @@ public sealed class ReminderDeliveryTests(MenoTimeGraph graph) : IAsyncLifetime
         Assert.Empty(await _store.SuppressionReasonsAsync(recipient, Cancellation));
     }
 
+    [Fact]
+    public async Task The_status_history_read_model_pages_a_patients_notifications_newest_first()
+    {
+        var patient = Guid.NewGuid();
+        var recipient = ReminderStore.NewAddress("history");
+        var sent = _store.Appointment(recipient) with { PatientId = patient };
+        var waiting = _store.Appointment(recipient, dueAt: _store.Clock.GetUtcNow().AddDays(30)) with { PatientId = patient };
+        var retired = _store.Appointment(recipient, dueAt: _store.Clock.GetUtcNow().AddDays(30)) with { PatientId = patient };
+        var someoneElse = _store.Appointment(ReminderStore.NewAddress("other"), dueAt: _store.Clock.GetUtcNow().AddDays(30));
+        await _store.Outbox.EnqueueAsync(sent, Cancellation);
+        await _store.WaitForAsync(sent, r => r.Status == "sent", Arrival, Cancellation);
+        await _store.Outbox.EnqueueAsync(waiting, Cancellation);
+        await _store.Outbox.EnqueueAsync(retired, Cancellation);
+        await _store.Outbox.EnqueueAsync(someoneElse, Cancellation);
+        await _store.Outbox.RetireAsync(retired.Target, Cancellation);
+
+        var first = await _store.History.ListForPatientAsync(patient, 2, null, Cancellation);
+        var second = await _store.History.ListForPatientAsync(patient, 2, first.NextCursor, Cancellation);
+
+        Assert.Equal([retired.Target, waiting.Target], first.Items.Select(n => n.Target));
+        Assert.NotNull(first.NextCursor);
+        var last = Assert.Single(second.Items);
+        Assert.Null(second.NextCursor);
+        Assert.Equal(sent.Target, last.Target);
+        Assert.Equal("sent", last.Status);
+        Assert.NotNull(last.SentAt);
+        Assert.Equal(["queued", "sending", "sent"], last.History.Select(h => h.Status));
+        Assert.Equal(["queued", "retired"], first.Items[0].History.Select(h => h.Status));
+        Assert.All(last.History.Zip(last.History.Skip(1)), pair => Assert.True(pair.First.At <= pair.Second.At));
+        await Assert.ThrowsAsync<FormatException>(() => _store.History.ListForPatientAsync(patient, 2, "bm90LWEtY3Vyc29y", Cancellation));
+    }
+
     private async Task<Uri> UnsubscribeLinkAsync(SinkMessage message)
     {
         var header = (await graph.Mail.GetHeadersAsync(message.Id, Cancellation))["List-Unsubscribe"];

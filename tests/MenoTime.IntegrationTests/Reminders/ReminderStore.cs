@@ -18,12 +18,16 @@ public sealed class ReminderStore : IAsyncDisposable
         _dataSource = NpgsqlDataSource.Create(app.GetConnectionString("menotime"));
         Clock = new TestClock(app.Options.ClockOffsetFile);
         Outbox = new NotificationOutbox(_dataSource, Clock);
+        History = new NotificationHistoryReader(_dataSource);
     }
 
     /// <summary>The graph's clock: the system clock plus the offset tests moved it by.</summary>
     public TestClock Clock { get; }
 
     public NotificationOutbox Outbox { get; }
+
+    /// <summary>The read model behind GET /api/v1/notifications?patientId= (mapped with the clinical API's roles).</summary>
+    public NotificationHistoryReader History { get; }
 
     public static string NewAddress(string label) => $"{label}-{Guid.NewGuid():N}@example.test";
 

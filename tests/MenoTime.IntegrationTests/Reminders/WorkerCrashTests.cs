@@ -76,10 +76,10 @@ public sealed class WorkerCrashTests : IAsyncLifetime
         }
 
         // Exactly once, but for the documented window: a message the victim's SMTP server had accepted (the end of
-        // DATA handled) before the victim could record it. Only rows it held can be in that window, one per lane.
+        // DATA handed to its connection) before it could record it. Only rows it held, at most two per lane.
         Assert.All(duplicated, key => Assert.Contains(Guid.Parse(key), held));
         Assert.All(duplicated, key => Assert.Equal(2, perKey[key]));
-        Assert.InRange(duplicated.Count, 0, Concurrency);
+        Assert.InRange(duplicated.Count, 0, 2 * Concurrency);
         Assert.Equal(Reminders + duplicated.Count, messages.Count);
     }
 
