@@ -105,7 +105,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
     {
         Running(instance);
         instance.Process!.Kill();
-        await instance.Process.WaitForExitAsync();
+        instance.ExitCode = await instance.Process.WaitForExitAsync();
+        instance.State = ResourceState.Exited;
     }
 
     /// <summary>Starts a stopped or exited instance again, same ports and configuration; returns once healthy.</summary>

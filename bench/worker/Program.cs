@@ -27,13 +27,21 @@ Console.WriteLine($"sink: in-process SMTP sink on 127.0.0.1:{sink.Port} (see Smt
 Console.WriteLine($"{count} reminders per run, {lanes} SMTP lanes per worker\n");
 Console.WriteLine($"{"replicas",8} {"ceiling/s",10} {"worker/s",10} {"ratio",7} {"duplicates",10} {"missing",8}  peak RSS per worker (MB)");
 
-foreach (var replicas in replicaCounts)
+try
 {
-    // The machine is shared: measure the ceiling right before and right after the workers, and take the mean.
-    var before = await CeilingAsync(sink, count, lanes * replicas, stopping);
-    var (rate, duplicates, missing, peaks, cpu) = await WorkersAsync(sink, count, replicas, lanes, stopping);
-    var ceiling = (before + await CeilingAsync(sink, count, lanes * replicas, stopping)) / 2;
-    Console.WriteLine($"{replicas,8} {ceiling,10:F0} {rate,10:F0} {rate / ceiling,7:P0} {duplicates,10} {missing,8}  {string.Join(", ", peaks.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))}  (worker CPU {cpu:F2} ms per reminder)");
+    foreach (var replicas in replicaCounts)
+    {
+        // The machine is shared: measure the ceiling right before and right after the workers, and take the mean.
+        var before = await CeilingAsync(sink, count, lanes * replicas, stopping);
+        var (rate, duplicates, missing, peaks, cpu) = await WorkersAsync(sink, count, replicas, lanes, stopping);
+        var ceiling = (before + await CeilingAsync(sink, count, lanes * replicas, stopping)) / 2;
+        Console.WriteLine($"{replicas,8} {ceiling,10:F0} {rate,10:F0} {rate / ceiling,7:P0} {duplicates,10} {missing,8}  {string.Join(", ", peaks.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))}  (worker CPU {cpu:F2} ms per reminder)");
+    }
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    Console.WriteLine("stopped");
+    return;
 }
 
 Console.WriteLine("\nceiling: System.Net.Mail clients on as many lanes as the workers have in all, sending the same messages to the");

@@ -9,7 +9,7 @@ namespace MenoTime.Bench.Worker;
 /// A minimal real SMTP server for the benchmark: speaks ESMTP over TCP on loopback (EHLO, MAIL, RCPT, DATA,
 /// RSET, NOOP, QUIT), accepts every message, and counts messages per X-MenoTime-Notification-Id header.
 /// MailDev parses and stores every message and is far slower than the worker; this sink only reads the bytes.
-/// It acknowledges each received segment at once (TCP_QUICKACK), as busy real servers effectively do; without it
+/// It acknowledges what it receives at once (TCP_QUICKACK), as busy real servers effectively do; without it
 /// Linux's delayed ACK meets System.Net.Mail's small final writes and adds 40 ms to every message.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
@@ -62,53 +62,90 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One connection: reads what arrived, acknowledges it at once (TCP_QUICKACK after each receive), handles every
+    /// complete line, and answers all of them in one write (so pipelined commands work too).
+    /// </summary>
     private async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
         Interlocked.Increment(ref _connections);
         client.NoDelay = true;
         var socket = client.Client;
-        var stream = client.GetStream();
-        var reader = new StreamReader(stream, Encoding.ASCII, false, 16 * 1024);
-        var writer = new StreamWriter(stream, Encoding.ASCII, 1024) { NewLine = "\r\n", AutoFlush = false };
+        var input = new byte[64 * 1024];
+        var output = new StringBuilder();
+        var (filled, inData) = (0, false);
+        string? key = null;
         try
         {
-            await Reply("220 bench-sink ESMTP");
-            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            await socket.SendAsync(Encoding.ASCII.GetBytes("220 bench-sink ESMTP\r\n"), SocketFlags.None, _stop.Token);
+            while (true)
             {
-                Ack();
-                var verb = line.Length >= 4 ? line[..4].ToUpperInvariant() : line.ToUpperInvariant();
-                switch (verb)
+                if (filled == input.Length)
                 {
-                    case "EHLO":
-                        await Reply("250-bench-sink", "250-8BITMIME", "250 SMTPUTF8");
-                        break;
-                    case "HELO" or "MAIL" or "RCPT" or "RSET" or "NOOP":
-                        await Reply("250 OK");
-                        break;
-                    case "DATA":
-                        await Reply("354 End data with <CR><LF>.<CR><LF>");
-                        string? key = null;
-                        while (await reader.ReadLineAsync(_stop.Token) is { } data && data != ".")
+                    Array.Resize(ref input, input.Length * 2);
+                }
+
+                var received = await socket.ReceiveAsync(input.AsMemory(filled), SocketFlags.None, _stop.Token);
+                if (received == 0)
+                {
+                    return;
+                }
+
+                if (QuickAck)
+                {
+                    socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 12 /* TCP_QUICKACK */, QuickAckOn);
+                }
+
+                filled += received;
+                var consumed = 0;
+                var quit = false;
+                while (Array.IndexOf(input, (byte)'\n', consumed, filled - consumed) is var newline and >= 0)
+                {
+                    var line = Encoding.ASCII.GetString(input, consumed, newline - consumed).TrimEnd('\r');
+                    consumed = newline + 1;
+                    if (inData)
+                    {
+                        if (line == ".")
                         {
-                            Ack();
-                            if (key is null && data.StartsWith(KeyHeader, StringComparison.OrdinalIgnoreCase))
-                            {
-                                key = data[KeyHeader.Length..].Trim();
-                            }
+                            inData = false;
+                            Interlocked.Increment(ref _messages);
+                            PerKey.AddOrUpdate(key ?? "", 1, (_, count) => count + 1);
+                            key = null;
+                            output.Append("250 OK queued\r\n");
+                        }
+                        else if (key is null && line.StartsWith(KeyHeader, StringComparison.OrdinalIgnoreCase))
+                        {
+                            key = line[KeyHeader.Length..].Trim();
                         }
 
-                        Ack();
-                        Interlocked.Increment(ref _messages);
-                        PerKey.AddOrUpdate(key ?? "", 1, (_, count) => count + 1);
-                        await Reply("250 OK queued");
-                        break;
-                    case "QUIT":
-                        await Reply("221 Bye");
-                        return;
-                    default:
-                        await Reply("502 Command not implemented");
-                        break;
+                        continue;
+                    }
+
+                    var verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
+                    output.Append(verb switch
+                    {
+                        "EHLO" => "250-bench-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+                        "HELO" or "MAIL" or "RCPT" or "RSET" or "NOOP" => "250 OK\r\n",
+                        "DATA" => "354 End data with <CR><LF>.<CR><LF>\r\n",
+                        "QUIT" => "221 Bye\r\n",
+                        _ => "502 Command not implemented\r\n",
+                    });
+                    inData = verb == "DATA";
+                    quit |= verb == "QUIT";
+                }
+
+                Array.Copy(input, consumed, input, 0, filled - consumed);
+                filled -= consumed;
+                if (output.Length > 0)
+                {
+                    await socket.SendAsync(Encoding.ASCII.GetBytes(output.ToString()), SocketFlags.None, _stop.Token);
+                    output.Clear();
+                }
+
+                if (quit)
+                {
+                    return;
                 }
             }
         }
@@ -116,26 +153,7 @@ public sealed class SmtpSink : IAsyncDisposable
         {
             // The client went away.
         }
-
-        async Task Reply(params string[] lines)
-        {
-            foreach (var reply in lines)
-            {
-                await writer.WriteLineAsync(reply);
-            }
-
-            await writer.FlushAsync();
-        }
-
-        void Ack()
-        {
-            if (QuickAck)
-            {
-                socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 12 /* TCP_QUICKACK */, QuickAckOn);
-            }
-        }
     }
-
 
     public async ValueTask DisposeAsync()
     {
