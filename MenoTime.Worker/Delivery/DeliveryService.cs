@@ -18,9 +18,9 @@ namespace MenoTime.Worker.Delivery;
 /// because a reminder that silently never arrives is worse than a second copy. The duplicate window: from the moment
 /// the dead worker handed the end of DATA to its socket until "sent" was committed (SentRecorder) — the server's
 /// handling and reply, plus at most two UPDATE round trips; at most two messages per lane
-/// (2 × <see cref="DeliveryOptions.Concurrency"/>) per dead worker. Nagle's algorithm in System.Net.Mail may hold that last segment until the server
-/// acknowledges the previous one (40 ms against a delayed-ACK server), and the kernel of a killed process still
-/// sends it, so in practice the messages in flight at a crash are usually the ones sent twice.
+/// (2 × <see cref="DeliveryOptions.Concurrency"/>) per dead worker. Nagle's algorithm in System.Net.Mail may hold
+/// that last segment until the server acknowledges the previous one (40 ms against a delayed-ACK server), and the
+/// kernel of a killed process still sends it, so in practice the messages in flight at a crash are often sent twice.
 /// A live worker never outlasts its lease: it starts no send later than Lease − SMTP timeout after its claim and
 /// hands unstarted rows back.
 /// </summary>
