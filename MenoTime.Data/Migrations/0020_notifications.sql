@@ -26,15 +26,15 @@ CREATE TABLE notifications (
     last_error        text,                                 -- SMTP reply or exception message; no message content
     created_at        timestamptz NOT NULL,
     sent_at           timestamptz,
-    closed_at         timestamptz,                          -- set on reaching sent, dead, retired or suppressed
     CONSTRAINT notifications_key UNIQUE (rule, target, occurs_at, channel)
-) WITH (fillfactor = 80);
+);
 
--- What workers claim (and recover, and measure as backlog): open rows by due time. No index mentions status, so
--- a claim (queued -> sending) is a HOT update that touches no index; fillfactor leaves room on the page for it.
-CREATE INDEX notifications_open ON notifications (next_attempt_at) WHERE closed_at IS NULL;
+-- What workers claim: due rows that are queued or waiting for a retry, oldest first.
+CREATE INDEX notifications_claimable ON notifications (next_attempt_at) WHERE status IN ('queued', 'failed');
+-- Rows whose worker may have died mid-send.
+CREATE INDEX notifications_leased ON notifications (lease_expires_at) WHERE status = 'sending';
 -- Retiring a target's reminders; a patient's notifications with their history.
-CREATE INDEX notifications_target ON notifications (target) WHERE closed_at IS NULL;
+CREATE INDEX notifications_target ON notifications (target) WHERE status IN ('queued', 'failed');
 CREATE INDEX notifications_patient ON notifications (patient_id, created_at);
 
 -- Every status a notification went through, with when, which attempt, which worker and why.

@@ -35,7 +35,7 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
         await using var command = dataSource.CreateCommand("""
             WITH due AS (
                 SELECT id FROM notifications
-                WHERE closed_at IS NULL AND status IN ('queued', 'failed') AND next_attempt_at <= $1
+                WHERE status IN ('queued', 'failed') AND next_attempt_at <= $1
                 ORDER BY next_attempt_at
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED
@@ -50,8 +50,7 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
                 status_changed_at = $1,
                 attempts = n.attempts + CASE WHEN c.suppressed THEN 0 ELSE 1 END,
                 lease_owner = $3,
-                lease_expires_at = CASE WHEN c.suppressed THEN NULL ELSE now() + $4 END,
-                closed_at = CASE WHEN c.suppressed THEN $1 END
+                lease_expires_at = CASE WHEN c.suppressed THEN NULL ELSE now() + $4 END
             FROM checked c
             WHERE n.id = c.id
             RETURNING n.id, n.status, n.kind, n.recipient, n.occurs_at, n.time_zone, n.due_at, n.attempts
@@ -98,7 +97,7 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE notifications
-            SET status = 'sent', status_changed_at = $3, sent_at = $3, closed_at = $3, lease_owner = $2, lease_expires_at = NULL, last_error = NULL
+            SET status = 'sent', status_changed_at = $3, sent_at = $3, lease_owner = $2, lease_expires_at = NULL, last_error = NULL
             WHERE id = ANY($1) AND ((status = 'sending' AND lease_owner = $2) OR status IN ('failed', 'dead'))
             RETURNING id
             """);
@@ -122,7 +121,6 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
             UPDATE notifications
             SET status = CASE WHEN $4::timestamptz IS NULL THEN 'dead' ELSE 'failed' END,
                 status_changed_at = $3, next_attempt_at = coalesce($4, next_attempt_at),
-                closed_at = CASE WHEN $4::timestamptz IS NULL THEN $3 END,
                 last_error = $5, lease_expires_at = NULL
             WHERE id = $1 AND status = 'sending' AND lease_owner = $2
             """);
@@ -166,11 +164,10 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
             UPDATE notifications n
             SET status = CASE WHEN n.attempts >= $3 THEN 'dead' ELSE 'failed' END,
                 status_changed_at = $2, next_attempt_at = $2,
-                closed_at = CASE WHEN n.attempts >= $3 THEN $2 END,
                 last_error = 'lease of ' || n.lease_owner || ' expired during the send; delivery unknown',
                 lease_owner = $1, lease_expires_at = NULL
             FROM (SELECT id FROM notifications
-                  WHERE closed_at IS NULL AND status = 'sending' AND lease_expires_at <= now()
+                  WHERE status = 'sending' AND lease_expires_at <= now()
                   LIMIT 1000
                   FOR UPDATE SKIP LOCKED) AS expired
             WHERE n.id = expired.id
@@ -186,7 +183,7 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
     {
         await using var command = dataSource.CreateCommand("""
             SELECT min(next_attempt_at), count(*) FROM notifications
-            WHERE closed_at IS NULL AND status IN ('queued', 'failed') AND next_attempt_at <= $1
+            WHERE status IN ('queued', 'failed') AND next_attempt_at <= $1
             """);
         command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -81,8 +81,8 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE notifications
-            SET status = 'retired', status_changed_at = $2, closed_at = $2, lease_owner = NULL, lease_expires_at = NULL
-            WHERE target = $1 AND closed_at IS NULL AND status IN ('queued', 'failed')
+            SET status = 'retired', status_changed_at = $2, lease_owner = NULL, lease_expires_at = NULL
+            WHERE target = $1 AND status IN ('queued', 'failed')
             """);
         command.Parameters.Add(new() { Value = target });
         command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
