@@ -183,7 +183,8 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
 
             if (ResourceGraph.RunsToCompletion(run.Resource, app.Resources))
             {
-                var exitCode = await run.Instances[0].Process!.Exited.WaitAsync(cancellationToken);
+                // WaitForExitAsync also drains the last output lines (often the reason for a failure) into the log.
+                var exitCode = await run.Instances[0].Process!.WaitForExitAsync().WaitAsync(cancellationToken);
                 run.Completed.TrySetResult(exitCode);
                 if (exitCode != 0)
                 {
