@@ -9,6 +9,7 @@ using MenoTime.Api.Features.Patients;
 using MenoTime.Api.Features.Providers;
 using MenoTime.Api.Features.Questionnaires;
 using MenoTime.Api.Features.Sessions;
+using MenoTime.Api.Features.Email;
 using MenoTime.Api.Features.Status;
 using MenoTime.Api.Features.Symptoms;
 using MenoTime.Api.Http;
@@ -23,6 +24,7 @@ builder.Services.AddScoped<PatientAccessPolicy>();
 builder.Services.AddMenoTimeOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024); // larger bodies: 413
 builder.AddFieldEncryption();
+builder.AddEmailFeedback();
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -47,4 +49,5 @@ api.MapSymptomEndpoints();
 api.MapMedicationEndpoints();
 api.MapNoteEndpoints();
 api.MapAuditEndpoints();
+api.MapEmailEndpoints();
 app.Run();

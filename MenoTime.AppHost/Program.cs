@@ -41,6 +41,7 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WaitFor(identity)
     .WithReference(aws)
     .WaitFor(aws)
+    .WithGeneratedSecret("Email__UnsubscribeKey", "email-unsubscribe-key")
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.MenoTime_Worker>("worker")
@@ -52,6 +53,7 @@ builder.AddProject<Projects.MenoTime_Worker>("worker")
     .WithReference(api)
     .WithReference(aws)
     .WaitFor(aws)
+    .WithGeneratedSecret("Email__UnsubscribeKey", "email-unsubscribe-key")
     .WaitForCompletion(migrations)
     .WaitFor(mail);
 

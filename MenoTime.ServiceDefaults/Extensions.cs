@@ -25,6 +25,16 @@ public static class ServiceDefaultsExtensions
     {
         builder.AddOpenTelemetryExport();
         // The one clock: every "now" comes from here, so tests can move time without waiting.
+        if (builder.Configuration[TestClock.ConfigurationKey] is { Length: > 0 } clockOffsetFile)
+        {
+            if (!builder.Environment.IsDevelopment())
+            {
+                throw new InvalidOperationException($"{TestClock.ConfigurationKey} moves the clock for tests and is refused outside Development.");
+            }
+
+            builder.Services.TryAddSingleton<TimeProvider>(new TestClock(clockOffsetFile));
+        }
+
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         if (builder.Environment.IsDevelopment())

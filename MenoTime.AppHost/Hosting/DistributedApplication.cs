@@ -64,6 +64,18 @@ public sealed class DistributedApplication : IAsyncDisposable
     public Uri GetEndpoint(string resourceName, string endpointName = "http", int replica = 0) =>
         GetInstances(GetResource(resourceName))[replica].GetUrl(endpointName);
 
+    /// <summary>Stops one replica of a resource, leaving the rest of the graph running (tests of outages).</summary>
+    public Task StopInstanceAsync(string resourceName, int replica = 0) =>
+        _orchestrator.StopInstanceAsync(GetInstances(GetResource(resourceName))[replica]);
+
+    /// <summary>Starts a stopped replica again with its ports and configuration; returns once it is healthy.</summary>
+    public Task StartInstanceAsync(string resourceName, int replica = 0, CancellationToken cancellationToken = default) =>
+        _orchestrator.StartInstanceAsync(GetInstances(GetResource(resourceName))[replica], cancellationToken);
+
+    /// <summary>Kills one replica with SIGKILL, as a crash would (tests of what survives one).</summary>
+    public Task KillInstanceAsync(string resourceName, int replica = 0) =>
+        _orchestrator.KillInstanceAsync(GetInstances(GetResource(resourceName))[replica]);
+
     public string GetConnectionString(string resourceName) =>
         GetResource(resourceName) is IResourceWithConnectionString resource
             ? resource.GetConnectionString(this)

@@ -21,6 +21,9 @@ public sealed class DistributedApplicationOptions
     /// <summary>How long a resource may take to stop after its stop signal before it is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Test graphs only: the file holding the services' clock offset (see the testing builder's AdvanceClock).</summary>
+    public string ClockOffsetFile => Path.Combine(StateDirectory, "clock-offset");
+
     /// <summary>Where services send telemetry (OTEL_EXPORTER_OTLP_ENDPOINT); null: they export nothing.</summary>
     public string? OtlpEndpoint { get; set; }
 

@@ -192,6 +192,26 @@ internal sealed class Orchestrator(DistributedApplication app) : IDisposable
         run.Log.Write(instance.Name, $"stopped (exit code {instance.ExitCode})");
     }
 
+    /// <summary>SIGKILL to one instance's process group, as a crash would: no stop signal, no clean-up.</summary>
+    public async Task KillInstanceAsync(ResourceInstance instance)
+    {
+        FindOperable(instance);
+        instance.Process!.Kill();
+        await instance.Process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts a stopped or exited instance again (same ports and configuration); returns once healthy.</summary>
+    public async Task StartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        FindOperable(instance);
+        if (instance.Process is { Exited.IsCompleted: false })
+        {
+            throw new InvalidOperationException($"{instance.Name} is still running.");
+        }
+
+        await RestartInstanceAsync(instance, cancellationToken);
+    }
+
     /// <summary>Last resort when the host is killed: no graceful stop, but no orphans either.</summary>
     public void KillAll()
     {

@@ -38,6 +38,12 @@ public sealed class ProjectResource : ExecutableResource, IResourceWithReference
                 variables["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
             }
 
+            if (context.App.Options.IsTesting)
+            {
+                // One clock for the whole test graph, which a test may move forward (see TestClock, AdvanceClock).
+                variables["Testing__ClockOffsetFile"] = context.App.Options.ClockOffsetFile;
+            }
+
             var urls = Endpoints.Where(e => e.Scheme == "http").Select(e => context.Instance.GetUrl(e.Name).ToString().TrimEnd('/'));
             if (urls.Any())
             {

@@ -41,6 +41,7 @@ public sealed partial class WorkerHeartbeat(
     private readonly WorkerHeartbeatOptions _options = options.Value;
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
     private long _lastBeatTicks;
+    private long _lastBeatTimestamp;
 
     public string InstanceId => _options.InstanceId;
 
@@ -53,6 +54,16 @@ public sealed partial class WorkerHeartbeat(
         {
             var ticks = Interlocked.Read(ref _lastBeatTicks);
             return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>How long ago the last heartbeat reached the database (monotonic: a moved test clock does not count).</summary>
+    public TimeSpan? SinceLastBeat
+    {
+        get
+        {
+            var timestamp = Interlocked.Read(ref _lastBeatTimestamp);
+            return timestamp == 0 ? null : clock.GetElapsedTime(timestamp);
         }
     }
 
@@ -102,6 +113,7 @@ public sealed partial class WorkerHeartbeat(
         {
             await BeatAsync(cancellationToken);
             Interlocked.Exchange(ref _lastBeatTicks, clock.GetUtcNow().UtcTicks);
+            Interlocked.Exchange(ref _lastBeatTimestamp, clock.GetTimestamp());
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -134,18 +146,16 @@ public sealed partial class WorkerHeartbeat(
 }
 
 /// <summary>Unhealthy when no heartbeat reached the database within three intervals.</summary>
-public sealed class WorkerHeartbeatHealthCheck(WorkerHeartbeat heartbeat, TimeProvider clock) : IHealthCheck
+public sealed class WorkerHeartbeatHealthCheck(WorkerHeartbeat heartbeat) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var last = heartbeat.LastBeat;
         var allowed = heartbeat.Interval * 3;
-        if (last is null)
+        if (heartbeat.SinceLastBeat is not { } age)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("no heartbeat written yet"));
         }
 
-        var age = clock.GetUtcNow() - last.Value;
         return Task.FromResult(age <= allowed
             ? HealthCheckResult.Healthy($"last heartbeat {age.TotalSeconds:F0} s ago")
             : HealthCheckResult.Unhealthy($"no heartbeat for {age.TotalSeconds:F0} s (allowed {allowed.TotalSeconds:F0} s)"));

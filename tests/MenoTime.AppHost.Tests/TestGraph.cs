@@ -34,11 +34,11 @@ internal sealed class TestGraph : IAsyncDisposable
 
     public string JournalPath => Path.Combine(WorkDirectory, "journal");
 
-    /// <summary>A well-behaved service: journals start and stop, exits 0 on SIGTERM.</summary>
+    /// <summary>A well-behaved service: journals start and stop, exits 0 on SIGTERM (trap first: "start" means it is set).</summary>
     public IResourceBuilder<ExecutableResource> AddService(string name, string beforeLoop = "") =>
         AddBash(name, $"""
-            echo "start {name}" >> "{JournalPath}"
             trap 'echo "stop {name}" >> "{JournalPath}"; exit 0' TERM
+            echo "start {name}" >> "{JournalPath}"
             {beforeLoop}
             while true; do sleep 0.05; done
             """);

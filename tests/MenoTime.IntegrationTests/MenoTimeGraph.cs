@@ -1,5 +1,6 @@
 using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
+using MenoTime.IntegrationTests.Reminders;
 
 [assembly: AssemblyFixture(typeof(MenoTime.IntegrationTests.MenoTimeGraph))]
 
@@ -19,6 +20,9 @@ public sealed class MenoTimeGraph : IAsyncLifetime
 
     public MailSinkClient Mail { get; private set; } = null!;
 
+    /// <summary>Stands in for Amazon SNS toward the API (signing certificate, subscription confirmations).</summary>
+    public SnsStandIn Sns { get; } = new();
+
     /// <summary>The services' connection (the application role).</summary>
     public string ConnectionString => App.GetConnectionString("menotime");
 
@@ -28,6 +32,11 @@ public sealed class MenoTimeGraph : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        ((ExecutableResource)_app.GetResource("api")).EnvironmentCallbacks.Add(context =>
+        {
+            context.Variables["Testing__SnsEndpoint"] = Sns.BaseAddress;
+            context.Variables["Email__Sns__TopicArns"] = SnsStandIn.TopicArn;
+        });
         await _app.StartAsync(TestContext.Current.CancellationToken);
         Api = _app.CreateHttpClient("api");
         Mail = _app.CreateMailSinkClient("mail");
@@ -37,6 +46,7 @@ public sealed class MenoTimeGraph : IAsyncLifetime
     {
         Api?.Dispose();
         Mail?.Dispose();
+        Sns.Dispose();
         if (_app is not null)
         {
             await _app.DisposeAsync();

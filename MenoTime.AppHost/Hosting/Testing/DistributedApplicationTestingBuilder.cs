@@ -56,6 +56,25 @@ public static class DistributedApplicationTestingBuilder
     public static MailSinkClient CreateMailSinkClient(this DistributedApplication app, string resourceName = "mail") =>
         new(app.CreateHttpClient(resourceName));
 
+    /// <summary>
+    /// Moves the clock of every service in the test graph forward by <paramref name="by"/> (they read the offset
+    /// within 50 ms; see MenoTime.ServiceDefaults' TestClock). Due times are compared with this clock; leases and
+    /// timers are not, so moving it never expires a lease.
+    /// </summary>
+    public static TimeSpan AdvanceClock(this DistributedApplication app, TimeSpan by)
+    {
+        var file = app.Options.ClockOffsetFile;
+        var offset = ReadClockOffset(file) + by;
+        var temporary = $"{file}.tmp";
+        File.WriteAllText(temporary, offset.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(temporary, file, overwrite: true);
+        return offset;
+    }
+
+    private static TimeSpan ReadClockOffset(string file) => File.Exists(file)
+        ? TimeSpan.ParseExact(File.ReadAllText(file).Trim(), "c", System.Globalization.CultureInfo.InvariantCulture)
+        : TimeSpan.Zero;
+
     private static string CreateStateDirectory()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"menotime-test-{Guid.NewGuid():N}");

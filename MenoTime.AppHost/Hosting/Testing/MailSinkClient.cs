@@ -31,6 +31,32 @@ public sealed class MailSinkClient(HttpClient http) : IDisposable
     public async Task<IReadOnlyList<SinkMessage>> GetMessagesAsync(CancellationToken cancellationToken = default) =>
         await http.GetFromJsonAsync<List<SinkMessage>>("api/email", Json, cancellationToken) ?? [];
 
+    /// <summary>The message exactly as the sink received it.</summary>
+    public Task<string> GetSourceAsync(string id, CancellationToken cancellationToken = default) =>
+        http.GetStringAsync($"api/email/{Uri.EscapeDataString(id)}/source", cancellationToken);
+
+    /// <summary>
+    /// The message's headers as received, unfolded, by name (case-insensitive; the first of repeated ones).
+    /// MailDev's JSON leaves some out (List-Unsubscribe, List-Unsubscribe-Post), so read them here.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetHeadersAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var source = await GetSourceAsync(id, cancellationToken);
+        var end = source.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var block = (end < 0 ? source : source[..end]).Replace("\r\n ", " ", StringComparison.Ordinal).Replace("\r\n\t", " ", StringComparison.Ordinal);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in block.Split("\r\n"))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                headers.TryAdd(line[..colon], line[(colon + 1)..].Trim());
+            }
+        }
+
+        return headers;
+    }
+
     public async Task DeleteAllAsync(CancellationToken cancellationToken = default)
     {
         using var response = await http.DeleteAsync("api/email/all", cancellationToken);

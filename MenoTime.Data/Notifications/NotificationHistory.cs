@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace MenoTime.Data.Notifications;
+
+/// <summary>One status a notification went through.</summary>
+public sealed record NotificationStatusChange(string Status, DateTimeOffset At, int Attempt, string? Error);
+
+/// <summary>A notification as a patient or an administrator sees it: what and when, never the message itself.</summary>
+public sealed record NotificationView(
+    Guid Id,
+    string Rule,
+    string Target,
+    string Kind,
+    string Channel,
+    DateTimeOffset OccursAt,
+    DateTimeOffset DueAt,
+    string Status,
+    int Attempts,
+    DateTimeOffset? SentAt,
+    string? LastError,
+    IReadOnlyList<NotificationStatusChange> History);
+
+public sealed record NotificationPage(IReadOnlyList<NotificationView> Items, string? NextCursor);
+
+/// <summary>
+/// The read model behind <c>GET /api/v1/notifications?patientId=</c>: a patient's notifications, newest first,
+/// each with its status history, keyset-paginated (stable while new rows arrive). Authorization is the caller's.
+/// </summary>
+public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
+{
+    public const int MaxLimit = 100;
+
+    /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
+    public async Task<NotificationPage> ListForPatientAsync(Guid patientId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        limit = Math.Clamp(limit, 1, MaxLimit);
+        var (afterCreated, afterId) = cursor is null ? ((DateTimeOffset?)null, Guid.Empty) : DecodeCursor(cursor);
+        await using var command = dataSource.CreateCommand("""
+            SELECT n.id, n.rule, n.target, n.kind, n.channel, n.occurs_at, n.due_at, n.status, n.attempts, n.sent_at,
+                   n.last_error, n.created_at,
+                   coalesce(array_agg(h.status ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}'),
+                   coalesce(array_agg(h.changed_at ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}'),
+                   coalesce(array_agg(h.attempt ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}'),
+                   coalesce(array_agg(h.error ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}')
+            FROM (SELECT * FROM notifications
+                  WHERE patient_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                  ORDER BY created_at DESC, id DESC
+                  LIMIT $4) AS n
+            LEFT JOIN notification_status_history h ON h.notification_id = n.id
+            GROUP BY n.id, n.rule, n.target, n.kind, n.channel, n.occurs_at, n.due_at, n.status, n.attempts, n.sent_at,
+                     n.last_error, n.created_at
+            ORDER BY n.created_at DESC, n.id DESC
+            """);
+        command.Parameters.Add(new() { Value = patientId });
+        command.Parameters.Add(new() { Value = afterCreated is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = afterId });
+        command.Parameters.Add(new() { Value = limit + 1 });
+
+        var items = new List<NotificationView>();
+        DateTimeOffset lastCreated = default;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (items.Count == limit)
+            {
+                var last = items[^1];
+                return new NotificationPage(items, EncodeCursor(lastCreated, last.Id));
+            }
+
+            var statuses = reader.GetFieldValue<string[]>(12);
+            var times = reader.GetFieldValue<DateTimeOffset[]>(13);
+            var attempts = reader.GetFieldValue<int[]>(14);
+            var errors = reader.GetFieldValue<string?[]>(15);
+            items.Add(new NotificationView(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7),
+                reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                [.. statuses.Select((status, i) => new NotificationStatusChange(status, times[i], attempts[i], errors[i]))]));
+            lastCreated = reader.GetFieldValue<DateTimeOffset>(11);
+        }
+
+        return new NotificationPage(items, null);
+    }
+
+    private static string EncodeCursor(DateTimeOffset createdAt, Guid id) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes(
+            $"{createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
+
+    private static (DateTimeOffset?, Guid) DecodeCursor(string cursor)
+    {
+        var parts = Encoding.ASCII.GetString(Convert.FromBase64String(cursor)).Split(':');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !Guid.TryParseExact(parts[1], "N", out var id))
+        {
+            throw new FormatException("The cursor is not valid.");
+        }
+
+        return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics.Metrics;
+using MenoTime.ServiceDefaults;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MenoTime.Data.Notifications;
+
+/// <summary>
+/// The planner's side of the reminder outbox: a row is written before anything is sent, keyed by
+/// (rule, target, occurrence instant, channel), so enqueueing twice never yields two emails.
+/// The worker's side (claiming and recording sends) is <see cref="NotificationDispatch"/>.
+/// </summary>
+public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    private static readonly Counter<long> Enqueued = MenoTimeTelemetry.Meter.CreateCounter<long>(
+        "menotime.notifications.enqueued", "{notification}", "Reminders written to the outbox (duplicates of an existing key not counted)");
+
+    private static readonly Counter<long> Retired = MenoTimeTelemetry.Meter.CreateCounter<long>(
+        "menotime.notifications.retired", "{notification}", "Queued reminders withdrawn before sending (cancelled or rescheduled)");
+
+    /// <summary>Inserts the reminder unless its key exists. True when this call created it.</summary>
+    public async Task<bool> EnqueueAsync(NotificationRequest request, CancellationToken cancellationToken) =>
+        await EnqueueAsync([request], cancellationToken) == 1;
+
+    /// <summary>Inserts every reminder whose key does not exist yet, in one statement; returns how many were new.</summary>
+    /// <exception cref="ArgumentException">A request is invalid; nothing is inserted.</exception>
+    public async Task<int> EnqueueAsync(IReadOnlyCollection<NotificationRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var request in requests)
+        {
+            request.Validate();
+        }
+
+        if (requests.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = clock.GetUtcNow().ToUniversalTime();
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO notifications (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
+                                       due_at, next_attempt_at, status, status_changed_at, created_at)
+            SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
+                   r.due_at, r.due_at, 'queued', $11, $11
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[],
+                        $8::text[], $9::text[], $10::timestamptz[])
+                 AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
+            ON CONFLICT ON CONSTRAINT notifications_key DO NOTHING
+            RETURNING kind
+            """);
+        var parameters = command.Parameters;
+        parameters.Add(new() { Value = requests.Select(_ => Guid.CreateVersion7()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Rule).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Target).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.OccursAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Channel).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => KindName(r.Kind)).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.PatientId).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Recipient.Trim()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.TimeZone).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.DueAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+
+        var created = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            created++;
+            Enqueued.Add(1, new KeyValuePair<string, object?>("menotime.notification.kind", reader.GetString(0)));
+        }
+
+        return created;
+    }
+
+    /// <summary>
+    /// Withdraws the reminders of <paramref name="target"/> not sent yet (queued, or waiting for a retry), for a
+    /// cancelled or rescheduled appointment or a changed schedule. A send already in progress is not stopped.
+    /// </summary>
+    /// <returns>How many were retired.</returns>
+    public async Task<int> RetireAsync(string target, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE notifications
+            SET status = 'retired', status_changed_at = $2, lease_owner = NULL, lease_expires_at = NULL
+            WHERE target = $1 AND status IN ('queued', 'failed')
+            """);
+        command.Parameters.Add(new() { Value = target });
+        command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
+        var retired = await command.ExecuteNonQueryAsync(cancellationToken);
+        Retired.Add(retired);
+        return retired;
+    }
+
+    /// <summary>Who a notification went to: what an opt-out from its email applies to. Null when unknown.</summary>
+    public async Task<(string Recipient, Guid PatientId)?> FindRecipientAsync(Guid notificationId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT recipient, patient_id FROM notifications WHERE id = $1");
+        command.Parameters.Add(new() { Value = notificationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetGuid(1)) : null;
+    }
+
+    internal static string KindName(NotificationKind kind) => kind switch
+    {
+        NotificationKind.Appointment => "appointment",
+        NotificationKind.Medication => "medication",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    internal static NotificationKind ParseKind(string kind) => kind switch
+    {
+        "appointment" => NotificationKind.Appointment,
+        "medication" => NotificationKind.Medication,
+        _ => throw new InvalidOperationException($"Unknown notification kind '{kind}' in the database."),
+    };
+}
