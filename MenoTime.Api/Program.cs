@@ -10,6 +10,7 @@ using MenoTime.Api.Features.Providers;
 using MenoTime.Api.Features.Questionnaires;
 using MenoTime.Api.Features.Sessions;
 using MenoTime.Api.Features.Email;
+using MenoTime.Api.Features.Encryption;
 using MenoTime.Api.Features.Status;
 using MenoTime.Api.Features.Symptoms;
 using MenoTime.Api.Http;
@@ -24,9 +25,17 @@ builder.Services.AddScoped<PatientAccessPolicy>();
 builder.Services.AddMenoTimeOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024); // larger bodies: 413
 builder.AddFieldEncryption();
+builder.AddSensitiveText();
 builder.AddEmailFeedback();
 
 var app = builder.Build();
+if (args.Contains("rewrap-fields"))
+{
+    // An operator's command after a KMS key rotation: re-wrap every encrypted value's data key, then exit.
+    await app.Services.GetRequiredService<EncryptedColumns>().RewrapAllAsync(CancellationToken.None);
+    return;
+}
+
 app.UseServiceDefaults();
 app.UseForwardedHeaders();
 app.UseMiddleware<AuditMiddleware>();

@@ -72,12 +72,16 @@ public sealed class MenoTimeDbContext(DbContextOptions<MenoTimeDbContext> option
         modelBuilder.Entity<ClinicalNoteVersion>().HasKey(v => new { v.NoteId, v.Version });
         modelBuilder.Entity<IdempotencyRecord>().HasKey(r => new { r.Subject, r.Key });
         modelBuilder.Entity<QuestionnaireResponse>().Property(q => q.Scores).HasColumnType("jsonb");
+        // The plaintext columns of rows written before encryption (migration 0031).
+        modelBuilder.Entity<ClinicalNote>().Property(n => n.LegacyContent).HasColumnName("content");
+        modelBuilder.Entity<ClinicalNoteVersion>().Property(v => v.LegacyContent).HasColumnName("content");
+        modelBuilder.Entity<SymptomEntry>().Property(e => e.LegacyNote).HasColumnName("note");
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
             // snake_case tables (DbSet names) and columns, as the SQL migrations write them.
             entity.SetTableName(SnakeCase(entity.GetTableName()!));
-            foreach (var property in entity.GetProperties())
+            foreach (var property in entity.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {
                 property.SetColumnName(SnakeCase(property.Name));
             }

@@ -32,7 +32,11 @@ public sealed class SymptomEntry
 
     public DateTimeOffset OccurredAt { get; set; }
 
-    public string? Note { get; set; }
+    /// <summary>The free-text note, encrypted (see SensitiveText); null when there is none.</summary>
+    public byte[]? NoteEncrypted { get; set; }
+
+    /// <summary>Plaintext of a row written before notes were encrypted; emptied at the API's start-up.</summary>
+    public string? LegacyNote { get; set; }
 
     public required string RecordedBy { get; set; }
 
@@ -104,7 +108,11 @@ public sealed class ClinicalNote
 
     public int CurrentVersion { get; set; }
 
-    public required string Content { get; set; }
+    /// <summary>The current text, encrypted (see SensitiveText).</summary>
+    public byte[]? ContentEncrypted { get; set; }
+
+    /// <summary>Plaintext of a row written before notes were encrypted; emptied at the API's start-up.</summary>
+    public string? LegacyContent { get; set; }
 
     public bool SharedWithPatient { get; set; }
 
@@ -127,7 +135,9 @@ public sealed class ClinicalNoteVersion
 
     public int Version { get; set; }
 
-    public required string Content { get; set; }
+    public byte[]? ContentEncrypted { get; set; }
+
+    public string? LegacyContent { get; set; }
 
     public bool SharedWithPatient { get; set; }
 

@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Encryption;
 using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
@@ -14,7 +15,8 @@ public sealed record NoteDelete(string? Reason);
 
 public sealed record NoteResponse(Guid Id, string Content, bool SharedWithPatient, int Version, string AuthorSubject, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static NoteResponse From(ClinicalNote n) => new(n.Id, n.Content, n.SharedWithPatient, n.CurrentVersion, n.AuthorSubject, n.CreatedAt, n.UpdatedAt);
+    public static async Task<NoteResponse> FromAsync(ClinicalNote n, SensitiveText text, CancellationToken cancellationToken) =>
+        new(n.Id, (await text.NoteAsync(n, cancellationToken))!, n.SharedWithPatient, n.CurrentVersion, n.AuthorSubject, n.CreatedAt, n.UpdatedAt);
 }
 
 public sealed record NoteVersionResponse(int Version, string Content, bool SharedWithPatient, string EditedBy, DateTimeOffset EditedAt);
@@ -39,7 +41,7 @@ public static class NoteEndpoints
     }
 
     public static async Task<Results<Created<NoteResponse>, ValidationProblem>> Create(
-        Guid patientId, NoteWrite request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
+        Guid patientId, NoteWrite request, HttpContext http, MenoTimeDbContext db, SensitiveText text, TimeProvider clock)
     {
         if (Validate(request) is { } problem)
         {
@@ -48,27 +50,28 @@ public static class NoteEndpoints
 
         var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
+        var noteId = Guid.CreateVersion7();
         var note = new ClinicalNote
         {
-            Id = Guid.CreateVersion7(),
+            Id = noteId,
             PatientId = patientId,
             AuthorSubject = caller.Subject,
             CurrentVersion = 1,
-            Content = request.Content!,
+            ContentEncrypted = await text.EncryptAsync(request.Content!, SensitiveText.NoteContext(noteId), http.RequestAborted),
             SharedWithPatient = request.SharedWithPatient ?? false,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.ClinicalNotes.Add(note);
-        db.ClinicalNoteVersions.Add(VersionOf(note, caller.Subject, now));
+        db.ClinicalNoteVersions.Add(await VersionOfAsync(note, request.Content!, caller.Subject, now, text, http.RequestAborted));
         await db.SaveChangesAsync(http.RequestAborted);
         ETags.Set(http.Response, note.Version);
-        return TypedResults.Created($"/api/v1/patients/{patientId}/notes/{note.Id}", NoteResponse.From(note));
+        return TypedResults.Created($"/api/v1/patients/{patientId}/notes/{note.Id}", await NoteResponse.FromAsync(note, text, http.RequestAborted));
     }
 
     /// <summary>Newest first. A patient sees only notes shared with them; nobody sees deleted ones here.</summary>
     public static async Task<Results<Ok<Page<NoteResponse>>, ValidationProblem>> List(
-        Guid patientId, [AsParameters] PageQuery page, HttpContext http, MenoTimeDbContext db)
+        Guid patientId, [AsParameters] PageQuery page, HttpContext http, MenoTimeDbContext db, SensitiveText text)
     {
         if (!page.TryRead(out var limit, out var cursor, out var problem))
         {
@@ -82,10 +85,16 @@ public static class NoteEndpoints
         }
 
         var rows = await query.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Take(limit + 1).ToListAsync(http.RequestAborted);
-        return TypedResults.Ok(PageQuery.Build(rows, limit, n => new PageCursor(n.CreatedAt, n.Id), NoteResponse.From));
+        var notes = new Dictionary<Guid, NoteResponse>();
+        foreach (var row in rows.Take(limit))
+        {
+            notes[row.Id] = await NoteResponse.FromAsync(row, text, http.RequestAborted);
+        }
+
+        return TypedResults.Ok(PageQuery.Build(rows, limit, n => new PageCursor(n.CreatedAt, n.Id), n => notes[n.Id]));
     }
 
-    public static async Task<Results<Ok<NoteResponse>, ProblemHttpResult>> Get(Guid patientId, Guid noteId, HttpContext http, MenoTimeDbContext db)
+    public static async Task<Results<Ok<NoteResponse>, ProblemHttpResult>> Get(Guid patientId, Guid noteId, HttpContext http, MenoTimeDbContext db, SensitiveText text)
     {
         var note = await Visible(db, patientId, http.GetPatientAccess()).SingleOrDefaultAsync(n => n.Id == noteId, http.RequestAborted);
         if (note is null)
@@ -94,12 +103,12 @@ public static class NoteEndpoints
         }
 
         ETags.Set(http.Response, note.Version);
-        return TypedResults.Ok(NoteResponse.From(note));
+        return TypedResults.Ok(await NoteResponse.FromAsync(note, text, http.RequestAborted));
     }
 
     /// <summary>A new version of the note (If-Match required); the previous one stays in its history.</summary>
     public static async Task<Results<Ok<NoteResponse>, ValidationProblem, ProblemHttpResult>> Edit(
-        Guid patientId, Guid noteId, NoteWrite request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
+        Guid patientId, Guid noteId, NoteWrite request, HttpContext http, MenoTimeDbContext db, SensitiveText text, TimeProvider clock)
     {
         var note = await db.ClinicalNotes.SingleOrDefaultAsync(n => n.Id == noteId && n.PatientId == patientId && n.DeletedAt == null, http.RequestAborted);
         if (note is null)
@@ -119,11 +128,12 @@ public static class NoteEndpoints
 
         var caller = http.RequireCaller();
         var now = clock.GetUtcNow();
-        note.Content = request.Content!;
+        note.ContentEncrypted = await text.EncryptAsync(request.Content!, SensitiveText.NoteContext(note.Id), http.RequestAborted);
+        note.LegacyContent = null;
         note.SharedWithPatient = request.SharedWithPatient ?? note.SharedWithPatient;
         note.CurrentVersion++;
         note.UpdatedAt = now;
-        db.ClinicalNoteVersions.Add(VersionOf(note, caller.Subject, now));
+        db.ClinicalNoteVersions.Add(await VersionOfAsync(note, request.Content!, caller.Subject, now, text, http.RequestAborted));
         try
         {
             await db.SaveChangesAsync(http.RequestAborted);
@@ -134,7 +144,7 @@ public static class NoteEndpoints
         }
 
         ETags.Set(http.Response, note.Version);
-        return TypedResults.Ok(NoteResponse.From(note));
+        return TypedResults.Ok(await NoteResponse.FromAsync(note, text, http.RequestAborted));
     }
 
     /// <summary>Soft delete with a reason (If-Match required): the note and its versions are kept.</summary>
@@ -175,16 +185,19 @@ public static class NoteEndpoints
     }
 
     /// <summary>Every version, oldest first: for the patient's providers (a patient reads the current shared text only).</summary>
-    public static async Task<Results<Ok<List<NoteVersionResponse>>, ProblemHttpResult>> Versions(Guid patientId, Guid noteId, HttpContext http, MenoTimeDbContext db)
+    public static async Task<Results<Ok<List<NoteVersionResponse>>, ProblemHttpResult>> Versions(Guid patientId, Guid noteId, HttpContext http, MenoTimeDbContext db, SensitiveText text)
     {
         if (!await db.ClinicalNotes.AnyAsync(n => n.Id == noteId && n.PatientId == patientId, http.RequestAborted))
         {
             return Problems.NotFound("note");
         }
 
-        var versions = await db.ClinicalNoteVersions.AsNoTracking().Where(v => v.NoteId == noteId).OrderBy(v => v.Version)
-            .Select(v => new NoteVersionResponse(v.Version, v.Content, v.SharedWithPatient, v.EditedBy, v.EditedAt))
-            .ToListAsync(http.RequestAborted);
+        var versions = new List<NoteVersionResponse>();
+        foreach (var v in await db.ClinicalNoteVersions.AsNoTracking().Where(v => v.NoteId == noteId).OrderBy(v => v.Version).ToListAsync(http.RequestAborted))
+        {
+            versions.Add(new NoteVersionResponse(v.Version, (await text.NoteVersionAsync(v, http.RequestAborted))!, v.SharedWithPatient, v.EditedBy, v.EditedAt));
+        }
+
         return TypedResults.Ok(versions);
     }
 
@@ -200,8 +213,14 @@ public static class NoteEndpoints
         return validation.IsValid ? null : validation.ToProblem();
     }
 
-    private static ClinicalNoteVersion VersionOf(ClinicalNote note, string subject, DateTimeOffset now) => new()
+    private static async Task<ClinicalNoteVersion> VersionOfAsync(
+        ClinicalNote note, string content, string subject, DateTimeOffset now, SensitiveText text, CancellationToken cancellationToken) => new()
     {
-        NoteId = note.Id, Version = note.CurrentVersion, Content = note.Content, SharedWithPatient = note.SharedWithPatient, EditedBy = subject, EditedAt = now,
+        NoteId = note.Id,
+        Version = note.CurrentVersion,
+        ContentEncrypted = await text.EncryptAsync(content, SensitiveText.NoteVersionContext(note.Id, note.CurrentVersion), cancellationToken),
+        SharedWithPatient = note.SharedWithPatient,
+        EditedBy = subject,
+        EditedAt = now,
     };
 }

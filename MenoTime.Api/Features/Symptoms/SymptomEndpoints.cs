@@ -1,4 +1,5 @@
 using MenoTime.Api.Access;
+using MenoTime.Api.Features.Encryption;
 using MenoTime.Api.Features.Audit;
 using MenoTime.Api.Http;
 using MenoTime.Data;
@@ -13,8 +14,9 @@ public sealed record SymptomCreate(string? Code, int? Severity, DateTimeOffset? 
 /// <summary>A symptom entry; the free-text note is for the patient and their providers, not supporters.</summary>
 public sealed record SymptomResponse(Guid Id, string Code, int Severity, DateTimeOffset OccurredAt, string? Note, DateTimeOffset RecordedAt)
 {
-    public static SymptomResponse From(SymptomEntry e, Relationship relationship) =>
-        new(e.Id, e.Code, e.Severity, e.OccurredAt, relationship == Relationship.Supporter ? null : e.Note, e.RecordedAt);
+    /// <summary>A supporter never gets the note, so it is not even decrypted for them.</summary>
+    public static async Task<SymptomResponse> FromAsync(SymptomEntry e, Relationship relationship, SensitiveText text, CancellationToken cancellationToken) =>
+        new(e.Id, e.Code, e.Severity, e.OccurredAt, relationship == Relationship.Supporter ? null : await text.SymptomNoteAsync(e, cancellationToken), e.RecordedAt);
 }
 
 public static class SymptomEndpoints
@@ -36,7 +38,7 @@ public static class SymptomEndpoints
     }
 
     public static async Task<Results<Created<SymptomResponse>, ValidationProblem>> Record(
-        Guid patientId, SymptomCreate request, HttpContext http, MenoTimeDbContext db, TimeProvider clock)
+        Guid patientId, SymptomCreate request, HttpContext http, MenoTimeDbContext db, SensitiveText text, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var validation = new Validation()
@@ -51,25 +53,26 @@ public static class SymptomEndpoints
         }
 
         var caller = http.RequireCaller();
+        var entryId = Guid.CreateVersion7();
         var entry = new SymptomEntry
         {
-            Id = Guid.CreateVersion7(),
+            Id = entryId,
             PatientId = patientId,
             Code = request.Code!,
             Severity = (short)request.Severity!.Value,
             OccurredAt = request.OccurredAt!.Value.ToUniversalTime(),
-            Note = request.Note,
+            NoteEncrypted = request.Note is null ? null : await text.EncryptAsync(request.Note, SensitiveText.SymptomNoteContext(entryId), http.RequestAborted),
             RecordedBy = caller.Subject,
             RecordedAt = now,
         };
         db.SymptomEntries.Add(entry);
         await db.SaveChangesAsync(http.RequestAborted);
-        return TypedResults.Created((string?)null, SymptomResponse.From(entry, http.GetPatientAccess().Relationship));
+        return TypedResults.Created((string?)null, await SymptomResponse.FromAsync(entry, http.GetPatientAccess().Relationship, text, http.RequestAborted));
     }
 
     /// <summary>Entries between from and to, most recent first, optionally of one symptom.</summary>
     public static async Task<Results<Ok<Page<SymptomResponse>>, ValidationProblem>> List(
-        Guid patientId, string? code, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageQuery page, HttpContext http, MenoTimeDbContext db)
+        Guid patientId, string? code, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageQuery page, HttpContext http, MenoTimeDbContext db, SensitiveText text)
     {
         if (!page.TryRead(out var limit, out var cursor, out var problem))
         {
@@ -101,6 +104,12 @@ public static class SymptomEndpoints
 
         var relationship = http.GetPatientAccess().Relationship;
         var rows = await query.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id).Take(limit + 1).ToListAsync(http.RequestAborted);
-        return TypedResults.Ok(PageQuery.Build(rows, limit, e => new PageCursor(e.OccurredAt, e.Id), e => SymptomResponse.From(e, relationship)));
+        var entries = new Dictionary<Guid, SymptomResponse>();
+        foreach (var row in rows.Take(limit))
+        {
+            entries[row.Id] = await SymptomResponse.FromAsync(row, relationship, text, http.RequestAborted);
+        }
+
+        return TypedResults.Ok(PageQuery.Build(rows, limit, e => new PageCursor(e.OccurredAt, e.Id), e => entries[e.Id]));
     }
 }

@@ -16,7 +16,7 @@ public sealed class MailDevResource : ExecutableResource, IResourceWithReference
     internal MailDevResource(string name, DistributedApplicationOptions options) : base(name, "node", options.RepositoryRoot)
     {
         _options = options;
-        HealthProbe = new HttpHealthProbe(HttpEndpoint, "/api/healthz");
+        HealthProbe = new MailDevProbe();
         BeforeStart.Add(InstallPackagesAsync);
     }
 
@@ -102,6 +102,41 @@ public sealed class MailDevResource : ExecutableResource, IResourceWithReference
             {
                 await Task.Delay(200, cancellationToken);
             }
+        }
+    }
+}
+
+/// <summary>
+/// Healthy when both halves answer: the REST API (<c>/api/healthz</c>) and the SMTP server's 220 greeting.
+/// The web half comes up first; a sender started on the web half alone would find SMTP refusing.
+/// </summary>
+internal sealed class MailDevProbe : IHealthProbe
+{
+    private readonly HttpHealthProbe _web = new(MailDevResource.HttpEndpoint, "/api/healthz");
+
+    public async Task<HealthResult> CheckAsync(DistributedApplication app, ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        var web = await _web.CheckAsync(app, instance, cancellationToken);
+        if (web.Status != HealthStatus.Healthy)
+        {
+            return web;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(EndpointAnnotation.Host, instance.Ports[MailDevResource.SmtpEndpoint], timeout.Token);
+            using var reader = new StreamReader(client.GetStream());
+            var greeting = await reader.ReadLineAsync(timeout.Token);
+            return greeting?.StartsWith("220", StringComparison.Ordinal) == true
+                ? HealthResult.Healthy()
+                : HealthResult.Unhealthy($"SMTP greeted with '{greeting}'");
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return HealthResult.Unhealthy("the SMTP port does not greet yet");
         }
     }
 }

@@ -68,8 +68,12 @@ public static class DistributedApplicationTestingBuilder
         var temporary = $"{file}.tmp";
         File.WriteAllText(temporary, offset.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         File.Move(temporary, file, overwrite: true);
+        // Services re-read the file at most every 50 ms (TestClock): return once all of them see the new time.
+        Thread.Sleep(ClockPropagation);
         return offset;
     }
+
+    private static readonly TimeSpan ClockPropagation = TimeSpan.FromMilliseconds(150);
 
     private static TimeSpan ReadClockOffset(string file) => File.Exists(file)
         ? TimeSpan.ParseExact(File.ReadAllText(file).Trim(), "c", System.Globalization.CultureInfo.InvariantCulture)

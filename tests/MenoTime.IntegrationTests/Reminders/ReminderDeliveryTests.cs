@@ -4,6 +4,7 @@ using MenoTime.AppHost.Hosting.Testing;
 namespace MenoTime.IntegrationTests.Reminders;
 
 /// <summary>Delivery of the outbox on the running graph: PostgreSQL, the worker, MailDev, all real.</summary>
+[Collection(SerialOnSharedGraph.Name)]
 public sealed class ReminderDeliveryTests(MenoTimeGraph graph) : IAsyncLifetime
 {
     private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
