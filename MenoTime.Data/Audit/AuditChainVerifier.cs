@@ -17,8 +17,6 @@ public sealed record AuditVerification(bool Verified, long RowsChecked, int Chai
 /// </summary>
 public static class AuditChainVerifier
 {
-    public const int ChainCount = 16;
-
     public static async Task<AuditVerification> VerifyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         // One snapshot for heads and rows: rows keep arriving while we read, and a head and its row commit together.
@@ -35,7 +33,8 @@ public static class AuditChainVerifier
         }
 
         var broken = new Dictionary<int, BrokenLink>();
-        var expected = Enumerable.Range(0, ChainCount).ToDictionary(c => c, c => (Seq: 1L, Prev: Genesis(c)));
+        // Every chain the heads table knows, from its genesis (migration 0030 made 16, 0032 64).
+        var expected = heads.Keys.ToDictionary(c => c, c => (Seq: 1L, Prev: Genesis(c)));
         long rows = 0;
         await using (var command = new NpgsqlCommand("""
             SELECT chain, seq, id, occurred_at, subject, role, session_id, action, resource_type, resource_id,
@@ -87,7 +86,7 @@ public static class AuditChainVerifier
         }
 
         var ordered = broken.Values.OrderBy(b => b.OccurredAt ?? DateTimeOffset.MaxValue).ThenBy(b => b.Chain).ToList();
-        return new AuditVerification(ordered.Count == 0, rows, ChainCount, ordered.FirstOrDefault(), ordered);
+        return new AuditVerification(ordered.Count == 0, rows, heads.Count, ordered.FirstOrDefault(), ordered);
     }
 
     public static byte[] Genesis(int chain) => SHA256.HashData(Encoding.UTF8.GetBytes($"menotime audit chain {chain}"));
