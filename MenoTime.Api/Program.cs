@@ -33,6 +33,7 @@ if (args.Contains("rewrap-fields"))
 {
     // An operator's command after a KMS key rotation: re-wrap every encrypted value's data key, then exit.
     await app.Services.GetRequiredService<EncryptedColumns>().RewrapAllAsync(CancellationToken.None);
+    await app.DisposeAsync(); // flushes the console logger's queue, or the operator may never see the count
     return;
 }
 
