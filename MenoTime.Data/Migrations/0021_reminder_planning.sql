@@ -3,12 +3,12 @@
 -- and medications) and up to when it has planned (the rolling horizon), so each round reads only what changed.
 CREATE TABLE reminder_planner_state (
     id                 smallint    PRIMARY KEY CHECK (id = 1),
-    -- The greatest updated_at the planner has processed; each round re-reads a short overlap before it, because
-    -- updated_at is taken before commit and a slow transaction may commit a smaller value after a faster one.
+    -- Changes with updated_at up to this are planned: the last round's start minus an overlap, because updated_at
+    -- is taken before commit and a change stamped before the round may commit after its scan.
     changes_seen_until timestamptz NOT NULL,
     -- Every reminder planned for before this instant is in the outbox; null before the first round.
     horizon_end        timestamptz,
-    last_round_at      timestamptz,
+    last_round_at      timestamptz,                      -- the last round's start (services' clock)
     last_round_by      text
 );
 INSERT INTO reminder_planner_state (id, changes_seen_until) VALUES (1, '1970-01-01T00:00:00Z');

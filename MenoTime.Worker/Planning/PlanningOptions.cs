@@ -18,8 +18,9 @@ public sealed class PlanningOptions
     public TimeSpan Grace { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How far before the last change seen each round reads again: covers a transaction that took its updated_at before
-    /// a faster one but committed after it. Re-planning an unchanged target changes nothing.
+    /// How long a change is read again by later rounds: updated_at is taken before commit, so a change stamped before a
+    /// round's start may commit after its scan. Longer than any transaction of the API; re-planning an unchanged target
+    /// changes nothing, but costs a little, once per round for this long after each change.
     /// </summary>
     public TimeSpan ChangeOverlap { get; set; } = TimeSpan.FromMinutes(1);
 

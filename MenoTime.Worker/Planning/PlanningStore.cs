@@ -39,19 +39,6 @@ public static class PlanningStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The latest updated_at among patients, appointments and medications after <paramref name="after"/>; null when nothing changed.</summary>
-    public static async Task<DateTimeOffset?> LatestChangeAsync(NpgsqlConnection connection, DateTimeOffset after, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""
-            SELECT greatest((SELECT max(updated_at) FROM patients WHERE updated_at > $1),
-                            (SELECT max(updated_at) FROM appointments WHERE updated_at > $1),
-                            (SELECT max(updated_at) FROM medications WHERE updated_at > $1))
-            """, connection);
-        command.Parameters.Add(new() { Value = after.ToUniversalTime() });
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is DateTimeOffset latest ? latest : result is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
-    }
-
     /// <summary>
     /// Appointments to re-plan because they, or their patient, changed after <paramref name="since"/>: those starting
     /// in [<paramref name="from"/>, <paramref name="to"/>), and any that still has open reminders (moved far away,
@@ -82,8 +69,11 @@ public static class PlanningStore
         NpgsqlConnection connection, DateTimeOffset since, DateOnly activeFrom, CancellationToken cancellationToken) =>
         MedicationsAsync(connection, $"""
             SELECT m.id, m.patient_id, m.schedule_times, m.schedule_days, m.start_date, m.stop_date FROM medications m
-            WHERE (m.updated_at > $1 OR m.patient_id IN (SELECT id FROM patients WHERE updated_at > $1))
-              AND (m.stop_date IS NULL OR m.stop_date >= $2 OR {HasOpenRows("'medication:' || m.id")})
+            WHERE m.updated_at > $1 AND (m.stop_date IS NULL OR m.stop_date >= $2 OR {HasOpenRows("'medication:' || m.id")})
+            UNION
+            SELECT m.id, m.patient_id, m.schedule_times, m.schedule_days, m.start_date, m.stop_date
+            FROM patients p JOIN medications m ON m.patient_id = p.id
+            WHERE p.updated_at > $1 AND (m.stop_date IS NULL OR m.stop_date >= $2 OR {HasOpenRows("'medication:' || m.id")})
             """, cancellationToken, since, activeFrom);
 
     /// <summary>Medications with possible doses in [<paramref name="activeFrom"/>, <paramref name="activeTo"/>] (local dates).</summary>

@@ -18,7 +18,7 @@ public sealed record PlanningRound(int Targets, int Created, int Replanned, int 
 /// stored end, plan everything entering it — booked appointments starting up to the longest lead time after the new
 /// end, and every active dose schedule.</item>
 /// <item>Re-plan what changed: appointments, schedules and patients (zone, lead times, quiet hours, consent, address)
-/// whose updated_at is after the last change seen (minus an overlap). Each changed target is re-planned whole: its open
+/// whose updated_at is after the mark of the last round (that round's start minus an overlap). Each changed target is re-planned whole: its open
 /// reminders that no longer fit are retired, the new ones written (<see cref="NotificationOutbox.ReplanAsync"/>).</item>
 /// </list>
 /// Every step is idempotent, so a round cut short (crash, lost lock) is simply done again by the next one.
@@ -64,15 +64,16 @@ public sealed partial class ReminderPlanner(
             await PlanAsync(connection, appointments, medications, window, total, cancellationToken);
         }
 
-        // Read first, then scan: a change committed meanwhile is either seen now or after the new mark next round.
-        var seen = state.ChangesSeenUntil;
-        var latest = await PlanningStore.LatestChangeAsync(connection, seen, cancellationToken);
-        var since = seen == DateTimeOffset.UnixEpoch ? seen : seen - _options.ChangeOverlap;
+        // Everything changed after the mark and committed by now is read. updated_at is taken before commit, so a change
+        // stamped up to ChangeOverlap before now may still commit after this scan: the mark moves only to now minus
+        // the overlap, and such recent changes are simply read (and re-planned, changing nothing) once more next round.
+        var since = state.ChangesSeenUntil;
         var changedAppointments = await PlanningStore.ChangedAppointmentsAsync(connection, since, now - Lookback, horizonEnd + MaxLead, cancellationToken);
         var changedMedications = await PlanningStore.ChangedMedicationsAsync(connection, since, DateOnly.FromDateTime((now - Lookback).UtcDateTime).AddDays(-1), cancellationToken);
         await PlanAsync(connection, changedAppointments, changedMedications, window, total, cancellationToken);
+        var mark = now - _options.ChangeOverlap > since ? now - _options.ChangeOverlap : since;
 
-        await PlanningStore.WriteStateAsync(connection, latest ?? seen, horizonEnd, now, _options.InstanceId, cancellationToken);
+        await PlanningStore.WriteStateAsync(connection, mark, horizonEnd, now, _options.InstanceId, cancellationToken);
         var round = new PlanningRound(total.Targets, total.Created, total.Replanned, total.Retired, extended);
         RoundDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         activity?.SetTag("menotime.planner.targets", round.Targets);

@@ -115,10 +115,10 @@ public static class PlanningBench
                           $"({written / seconds:F0} rows/s); CPU: worker {workerAfter - workerBefore:F2} s, PostgreSQL {postgresAfter - postgresBefore:F2} s");
     }
 
-    /// <summary>Whether a round has read the changes made at <paramref name="changedAt"/> (compared in SQL: microseconds).</summary>
+    /// <summary>Whether a round that started after the changes made at <paramref name="changedAt"/> has finished (compared in SQL: microseconds).</summary>
     private static async Task<bool> CaughtUpAsync(NpgsqlDataSource dataSource, DateTimeOffset changedAt, CancellationToken stopping)
     {
-        await using var command = dataSource.CreateCommand("SELECT changes_seen_until >= $1 FROM reminder_planner_state");
+        await using var command = dataSource.CreateCommand("SELECT coalesce(last_round_at > $1, false) FROM reminder_planner_state");
         command.Parameters.Add(new NpgsqlParameter { Value = changedAt.ToUniversalTime() });
         return (bool)(await command.ExecuteScalarAsync(stopping))!;
     }
