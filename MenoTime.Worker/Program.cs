@@ -1,5 +1,6 @@
 using MenoTime.Worker.Delivery;
 using MenoTime.Worker.Heartbeats;
+using MenoTime.Worker.Planning;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -7,6 +8,7 @@ builder.AddMenoTimeDatabase();
 builder.AddMenoTimeAws();
 builder.AddWorkerHeartbeat();
 builder.AddReminderDelivery();
+builder.AddReminderPlanning();
 
 // The worker serves only /health and /alive: the AppHost and the ECS container health check probe them.
 var app = builder.Build();

@@ -13,6 +13,8 @@ public enum PatientData
     Assignments,
     /// <summary>Who accessed the record (the accounting of disclosures): the patient and admins.</summary>
     AccessLog,
+    /// <summary>The reminder emails planned and sent, with their status history: the patient and admins.</summary>
+    Notifications,
 }
 
 public enum AccessMode

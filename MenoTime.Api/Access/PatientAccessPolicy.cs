@@ -23,6 +23,7 @@ public sealed record PatientAccess(Guid PatientId, Relationship Relationship, IR
 /// a provider reads and writes the records of patients assigned to them (not supporter grants);
 /// a supporter reads what an unexpired, unrevoked grant scopes, plus the patient's name;
 /// an admin manages profiles, appointments, assignments and grants, and reads no clinical data;
+/// the reminder notifications (what was sent when, never the message) are the patient's and admins' to read;
 /// a provider under a break-glass grant has an assigned provider's rights for its hour, and every access
 /// under it is flagged in the audit trail. A denied check looks exactly like a missing patient: 404.
 /// </summary>
@@ -31,7 +32,7 @@ public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock
     private static readonly Dictionary<Relationship, (PatientData[] Read, PatientData[] Write)> Rules = new()
     {
         [Relationship.Self] = (
-            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog],
+            [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog, PatientData.Notifications],
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Supporters]),
         [Relationship.AssignedProvider] = (
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Assignments],
@@ -40,7 +41,7 @@ public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes, PatientData.Assignments],
             [PatientData.Profile, PatientData.Appointments, PatientData.Questionnaires, PatientData.Symptoms, PatientData.Medications, PatientData.Notes]),
         [Relationship.Admin] = (
-            [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog],
+            [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments, PatientData.AccessLog, PatientData.Notifications],
             [PatientData.Profile, PatientData.Appointments, PatientData.Supporters, PatientData.Assignments]),
     };
 

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Npgsql;
@@ -25,15 +26,21 @@ public sealed record NotificationView(
 public sealed record NotificationPage(IReadOnlyList<NotificationView> Items, string? NextCursor);
 
 /// <summary>
-/// The read model behind <c>GET /api/v1/notifications?patientId=</c>: a patient's notifications, newest first,
-/// each with its status history, keyset-paginated (stable while new rows arrive). Authorization is the caller's.
+/// The read model behind <c>GET /api/v1/notifications?patientId=</c>: a patient's notifications (or everyone's),
+/// newest first, each with its status history, keyset-paginated (stable while new rows arrive). The cursor is the
+/// API's own (base64url of the last item's instant and id, as MenoTime.Api's PageCursor). Authorization is the caller's.
 /// </summary>
 public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
 {
     public const int MaxLimit = 100;
 
     /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
-    public async Task<NotificationPage> ListForPatientAsync(Guid patientId, int limit, string? cursor, CancellationToken cancellationToken)
+    public Task<NotificationPage> ListForPatientAsync(Guid patientId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        ListAsync(patientId, limit, cursor, cancellationToken);
+
+    /// <summary>The notifications of <paramref name="patientId"/>, or of every patient when it is null.</summary>
+    /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
+    public async Task<NotificationPage> ListAsync(Guid? patientId, int limit, string? cursor, CancellationToken cancellationToken)
     {
         limit = Math.Clamp(limit, 1, MaxLimit);
         var (afterCreated, afterId) = cursor is null ? ((DateTimeOffset?)null, Guid.Empty) : DecodeCursor(cursor);
@@ -45,7 +52,7 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
                    coalesce(array_agg(h.attempt ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}'),
                    coalesce(array_agg(h.error ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}')
             FROM (SELECT * FROM notifications
-                  WHERE patient_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                  WHERE ($1::uuid IS NULL OR patient_id = $1) AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
                   ORDER BY created_at DESC, id DESC
                   LIMIT $4) AS n
             LEFT JOIN notification_status_history h ON h.notification_id = n.id
@@ -53,7 +60,7 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
                      n.last_error, n.created_at
             ORDER BY n.created_at DESC, n.id DESC
             """);
-        command.Parameters.Add(new() { Value = patientId });
+        command.Parameters.Add(new() { Value = patientId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = afterCreated is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = afterId });
         command.Parameters.Add(new() { Value = limit + 1 });
@@ -86,12 +93,12 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
     }
 
     private static string EncodeCursor(DateTimeOffset createdAt, Guid id) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes(
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(
             $"{createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
 
     private static (DateTimeOffset?, Guid) DecodeCursor(string cursor)
     {
-        var parts = Encoding.ASCII.GetString(Convert.FromBase64String(cursor)).Split(':');
+        var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
         if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
             || !Guid.TryParseExact(parts[1], "N", out var id))

@@ -91,6 +91,104 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         return retired;
     }
 
+    /// <summary>
+    /// The planner's re-plan of whole targets, in one statement: the open reminders (queued, or failed and waiting for a
+    /// retry) of each of <paramref name="targets"/> whose (rule, occurrence) is not in <paramref name="kept"/> are retired;
+    /// each of <paramref name="planned"/> is inserted, or, when its key exists, a queued row takes its send time, address
+    /// and zone, and a retired one is queued again (an appointment moved back to its first time). Rows being sent,
+    /// sent, failed, dead or suppressed are never touched by planning, so re-planning can never yield a second email.
+    /// </summary>
+    /// <remarks><paramref name="planned"/> must be a subset of <paramref name="kept"/>, with distinct keys.</remarks>
+    public async Task<ReplanResult> ReplanAsync(
+        NpgsqlConnection connection,
+        IReadOnlyCollection<string> targets,
+        IReadOnlyCollection<NotificationRequest> planned,
+        IReadOnlyCollection<(string Target, string Rule, DateTimeOffset OccursAt)> kept,
+        CancellationToken cancellationToken)
+    {
+        foreach (var request in planned)
+        {
+            request.Validate();
+        }
+
+        if (targets.Count == 0)
+        {
+            return new ReplanResult(0, 0, 0);
+        }
+
+        var now = clock.GetUtcNow().ToUniversalTime();
+        await using var command = new NpgsqlCommand("""
+            WITH kept AS (
+                SELECT * FROM unnest($11::text[], $12::text[], $13::timestamptz[]) AS k (target, rule, occurs_at)
+            ), retired AS (
+                UPDATE notifications n
+                SET status = 'retired', status_changed_at = $10, lease_owner = NULL, lease_expires_at = NULL
+                WHERE n.target = ANY($14) AND n.status IN ('queued', 'failed')
+                  AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.target = n.target AND k.rule = n.rule AND k.occurs_at = n.occurs_at)
+                RETURNING n.kind
+            ), planned AS (
+                INSERT INTO notifications AS n (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
+                                                due_at, next_attempt_at, status, status_changed_at, created_at)
+                SELECT r.id, r.rule, r.target, r.occurs_at, 'email', r.kind, r.patient_id, r.recipient, r.time_zone,
+                       r.due_at, r.due_at, 'queued', $10, $10
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[],
+                            $7::text[], $8::text[], $9::timestamptz[])
+                     AS r (id, rule, target, occurs_at, kind, patient_id, recipient, time_zone, due_at)
+                ON CONFLICT ON CONSTRAINT notifications_key DO UPDATE
+                SET status = 'queued',
+                    status_changed_at = CASE WHEN n.status = 'retired' THEN excluded.status_changed_at ELSE n.status_changed_at END,
+                    due_at = excluded.due_at, next_attempt_at = excluded.due_at,
+                    recipient = excluded.recipient, time_zone = excluded.time_zone
+                WHERE n.status = 'retired'
+                   OR (n.status = 'queued'
+                       AND (n.due_at, n.recipient, n.time_zone) IS DISTINCT FROM (excluded.due_at, excluded.recipient, excluded.time_zone))
+                RETURNING n.kind, xmax = 0 AS created
+            )
+            SELECT 'retired', kind, count(*) FROM retired GROUP BY kind
+            UNION ALL
+            SELECT CASE WHEN created THEN 'created' ELSE 'replanned' END, kind, count(*) FROM planned GROUP BY 1, kind
+            """, connection);
+        var parameters = command.Parameters;
+        parameters.Add(new() { Value = planned.Select(_ => Guid.CreateVersion7()).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.Rule).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.Target).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.OccursAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => KindName(r.Kind)).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.PatientId).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.Recipient.Trim()).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.TimeZone).ToArray() });
+        parameters.Add(new() { Value = planned.Select(r => r.DueAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new() { Value = kept.Select(k => k.Target).ToArray() });
+        parameters.Add(new() { Value = kept.Select(k => k.Rule).ToArray() });
+        parameters.Add(new() { Value = kept.Select(k => k.OccursAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = targets.ToArray() });
+
+        int created = 0, replanned = 0, retired = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var count = (int)reader.GetInt64(2);
+            var kind = new KeyValuePair<string, object?>("menotime.notification.kind", reader.GetString(1));
+            switch (reader.GetString(0))
+            {
+                case "created":
+                    created += count;
+                    Enqueued.Add(count, kind);
+                    break;
+                case "replanned":
+                    replanned += count;
+                    break;
+                default:
+                    retired += count;
+                    Retired.Add(count, kind);
+                    break;
+            }
+        }
+
+        return new ReplanResult(created, replanned, retired);
+    }
+
     /// <summary>Who a notification went to: what an opt-out from its email applies to. Null when unknown.</summary>
     public async Task<(string Recipient, Guid PatientId)?> FindRecipientAsync(Guid notificationId, CancellationToken cancellationToken)
     {
@@ -114,3 +212,6 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         _ => throw new InvalidOperationException($"Unknown notification kind '{kind}' in the database."),
     };
 }
+
+/// <summary>What a re-plan changed: rows created, rows moved or revived, rows retired.</summary>
+public sealed record ReplanResult(int Created, int Replanned, int Retired);

@@ -1,4 +1,5 @@
-// bench/worker: delivery throughput of the reminder worker against a raw SMTP client loop (the ceiling).
+// bench/worker: planning throughput of the reminder planner at bench/api's scale (PlanningBench.cs; BENCH_PLANNING=0
+// skips it), then delivery throughput of the reminder worker against a raw SMTP client loop (the ceiling).
 // Usage: bench/worker/run.sh [count=100000] [replica counts=1,2,4]
 using System.Diagnostics;
 using System.Globalization;
@@ -24,6 +25,12 @@ var stopping = stop.Token;
 
 await using var sink = new SmtpSink();
 Console.WriteLine($"sink: in-process SMTP sink on 127.0.0.1:{sink.Port} (see SmtpSink.cs for why not MailDev)");
+if (Environment.GetEnvironmentVariable("BENCH_PLANNING") != "0")
+{
+    await PlanningBench.RunAsync(sink, CpuSeconds, ProcessTreeCpuSeconds, stopping);
+}
+
+Console.WriteLine("delivery:");
 Console.WriteLine($"{count} reminders per run, {lanes} SMTP lanes per worker\n");
 Console.WriteLine($"{"replicas",8} {"ceiling/s",10} {"worker/s",10} {"ratio",7} {"duplicates",10} {"missing",8}  peak RSS per worker (MB)");
 
@@ -46,7 +53,6 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 
 Console.WriteLine("\nceiling: System.Net.Mail clients on as many lanes as the workers have in all, sending the same messages to the");
 Console.WriteLine("same sink; the mean of one run right before and one right after the workers' run.");
-Console.WriteLine("Planning throughput (appointments and schedules into the outbox) is measured once the planner exists.");
 
 // The raw SMTP client loop: what the sink and System.Net.Mail allow with no database and no worker around them.
 static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes, CancellationToken stopping)

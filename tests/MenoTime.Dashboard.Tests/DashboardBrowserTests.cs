@@ -1,7 +1,11 @@
 using System.Net;
 using System.Security.Cryptography;
 using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Testing;
+using MenoTime.Data.Notifications;
+using MenoTime.ServiceDefaults;
 using Microsoft.Playwright;
+using Npgsql;
 using static Microsoft.Playwright.Assertions;
 
 namespace MenoTime.Dashboard.Tests;
@@ -58,6 +62,47 @@ public sealed class DashboardBrowserTests(DashboardGraph graph)
         var screenshot = await browser.ScreenshotAsync("api-request-trace");
         TestContext.Current.SendDiagnosticMessage($"Dashboard screenshot (trace of GET /api/v1/status into PostgreSQL): {screenshot}");
         TestContext.Current.AddAttachment("dashboard-trace-screenshot", screenshot);
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task A_developer_follows_a_reminder_from_the_worker_into_the_mail_server()
+    {
+        // One reminder due now, for the worker to send into MailDev.
+        await using var dataSource = NpgsqlDataSource.Create(graph.App.GetConnectionString("menotime"));
+        var clock = new TestClock(graph.App.Options.ClockOffsetFile);
+        var recipient = $"dashboard-{Guid.NewGuid():N}@example.test";
+        var now = clock.GetUtcNow();
+        var request = new NotificationRequest("appointment-1440m", $"appointment:{Guid.NewGuid()}", now.AddDays(1), NotificationKind.Appointment,
+            Guid.NewGuid(), recipient, "Europe/London", now.AddMinutes(-1));
+        Assert.True(await new NotificationOutbox(dataSource, clock).EnqueueAsync(request, Cancellation));
+        using var mail = graph.App.CreateMailSinkClient();
+        var message = await mail.WaitForMessageAsync(m => m.To.Any(t => t.Address == recipient), TimeSpan.FromSeconds(60), Cancellation);
+        var notificationId = (await mail.GetHeadersAsync(message.Id, Cancellation))["X-MenoTime-Notification-Id"];
+
+        await using var browser = await Browser.LaunchAsync();
+        var page = browser.Page;
+        await page.GotoAsync(graph.Dashboard.LoginUrl.ToString());
+        await page.GetByRole(AriaRole.Link, new() { Name = "Traces" }).ClickAsync();
+        // The send's span carries the notification's id (and nothing about the patient): search by it.
+        await page.GetByLabel("Search traces").FillAsync(notificationId);
+        await page.Locator("#traces tbody tr").First.ClickAsync();
+
+        var waterfall = page.Locator("#waterfall");
+        var send = waterfall.Locator(".span-row[data-depth='0'][data-service='worker'][data-kind='internal']");
+        var smtp = waterfall.Locator(".span-row[data-depth='1'][data-service='worker'][data-kind='client']", new() { HasText = "smtp send" });
+        await Expect(send).ToContainTextAsync("send reminder");
+        await Expect(smtp).ToContainTextAsync("→ 127.0.0.1");
+        await send.ClickAsync();
+        await smtp.ClickAsync();
+        await Expect(page.Locator(".span-details").First).ToContainTextAsync(notificationId);
+        var smtpPort = graph.App.GetInstances(graph.App.GetResource("mail"))[0].Ports["smtp"].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(page.Locator(".span-details").Nth(1)).ToContainTextAsync(smtpPort);
+        Assert.DoesNotContain(recipient, await waterfall.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+
+        var screenshot = await browser.ScreenshotAsync("reminder-trace");
+        TestContext.Current.SendDiagnosticMessage($"Dashboard screenshot (trace of a reminder from the worker into MailDev): {screenshot}");
+        TestContext.Current.AddAttachment("dashboard-reminder-trace-screenshot", screenshot);
         Assert.Empty(browser.PageErrors);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
 
 namespace MenoTime.IntegrationTests.Clinical;
@@ -10,16 +11,21 @@ namespace MenoTime.IntegrationTests.Clinical;
 /// Test helpers over the running graph: signed tokens from the development issuer, and patients and
 /// providers created through the API itself, each with a fresh subject so tests never share records.
 /// </summary>
-public sealed class Clinic(MenoTimeGraph graph)
+public sealed class Clinic(DistributedApplication app, HttpClient anonymous)
 {
+    public Clinic(MenoTimeGraph graph)
+        : this(graph.App, graph.Api)
+    {
+    }
+
     public static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    public HttpClient Anonymous => graph.Api;
+    public HttpClient Anonymous => anonymous;
 
     public async Task<HttpClient> ClientAsync(string subject, params string[] roles)
     {
         var token = await TokenAsync(subject, roles);
-        var client = graph.App.CreateHttpClient("api");
+        var client = app.CreateHttpClient("api");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         // Each client comes from an address of its own (the API trusts X-Forwarded-For from loopback), so
         // per-address rate limits count each test's requests alone.
@@ -29,7 +35,7 @@ public sealed class Clinic(MenoTimeGraph graph)
 
     public async Task<string> TokenAsync(string subject, params string[] roles)
     {
-        using var identity = graph.App.CreateHttpClient("identity");
+        using var identity = app.CreateHttpClient("identity");
         using var response = await identity.PostAsJsonAsync("/token", new { subject, roles }, Cancellation);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("accessToken").GetString()!;

@@ -81,7 +81,7 @@ public sealed class ApiSurface
             path = path[..(path.LastIndexOf('/') + 1)] + Guid.NewGuid();
         }
 
-        if (operation.Method == "GET" && operation.Path == "/api/v1/appointments")
+        if (operation.Method == "GET" && operation.Path is "/api/v1/appointments" or "/api/v1/notifications")
         {
             path += $"?patientId={target["patientId"]}";
         }

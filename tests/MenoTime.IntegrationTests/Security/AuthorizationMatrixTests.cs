@@ -17,12 +17,12 @@ public sealed class AuthorizationMatrixTests(MenoTimeGraph graph)
     /// <summary>What each relationship may read and write in a patient's compartment (README, "Access").</summary>
     private static readonly Dictionary<string, (string[] Read, string[] Write)> Policy = new()
     {
-        ["patient"] = (["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications", "Notes", "Supporters", "Assignments", "AccessLog"],
+        ["patient"] = (["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications", "Notes", "Supporters", "Assignments", "AccessLog", "Notifications"],
                        ["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications", "Supporters"]),
         ["provider"] = (["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications", "Notes", "Assignments"],
                         ["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications", "Notes"]),
         ["supporter"] = (["Profile", "Appointments", "Questionnaires", "Symptoms", "Medications"], []),
-        ["admin"] = (["Profile", "Appointments", "Supporters", "Assignments", "AccessLog"], ["Profile", "Appointments", "Supporters", "Assignments"]),
+        ["admin"] = (["Profile", "Appointments", "Supporters", "Assignments", "AccessLog", "Notifications"], ["Profile", "Appointments", "Supporters", "Assignments"]),
     };
 
     private readonly Clinic _clinic = new(graph);
@@ -119,6 +119,10 @@ public sealed class AuthorizationMatrixTests(MenoTimeGraph graph)
                 var (read, write) = Policy[role];
                 var related = role == "admin" || target == "own";
                 return (related && (mode == "Read" ? read : write).Contains(data), 404);
+            case "roles" when operation.Path == "/api/v1/notifications":
+                // A patient's notifications (?patientId=): the patient's own and any for an admin; other roles are
+                // refused at the door.
+                return Policy[role].Read.Contains("Notifications") ? (role == "admin" || target == "own", 404) : (false, 403);
             default:
                 var roles = access.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ToList();
                 if (!roles.Contains(role))
