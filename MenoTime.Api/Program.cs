@@ -28,6 +28,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 builder.AddFieldEncryption();
 builder.AddSensitiveText();
 builder.AddEmailFeedback();
+builder.AddEmergencyAccessAlerts();
 
 var app = builder.Build();
 if (args.Contains("rewrap-fields"))

@@ -38,6 +38,7 @@ var api = builder.AddProject<Projects.MenoTime_Api>("api")
     .WithReference(mail)
     .WithEnvironment("Auth__Authority", identity.GetEndpoint())
     .WithEnvironment("Network__TrustedNetworks", "127.0.0.0/8") // X-Forwarded-For from local proxies and tests
+    .WithEnvironment("Security__AlertRecipients__0", "security@menotime.local") // break-glass alerts, shown in MailDev
     .WaitFor(identity)
     .WithReference(aws)
     .WaitFor(aws)

@@ -19,6 +19,9 @@ public sealed record EnvironmentProfile(
 {
     public const string Application = "menotime";
     public const string Owner = "platform@timelessbiotech.com";
+
+    /// <summary>Who gets break-glass alerts: the owning team (seed tag Owner); the seeds name no security mailbox.</summary>
+    public const string SecurityAlertRecipient = Owner;
     public const string Region = "us-west-1";
     public const string ZoneName = "menotime.ai";
 

@@ -212,6 +212,7 @@ public sealed partial class EnvironmentTopology
             environment["Auth__Authority"] = UserPool.UserPoolProviderUrl;
             environment["Auth__ClientIds"] = Fn.Join(",", [WebClient.UserPoolClientId, ServerClient.UserPoolClientId]);
             environment["Network__TrustedNetworks"] = Vpc.VpcCidrBlock;
+            environment["Security__AlertRecipients__0"] = EnvironmentProfile.SecurityAlertRecipient;
             secrets["ThirdParty__Keys"] = EcsSecret.FromSecretsManager(ThirdPartyKeys);
         }
 

@@ -6,6 +6,8 @@ namespace MenoTime.Data.Notifications;
 public sealed record ClaimedNotification(
     Guid Id,
     NotificationKind Kind,
+    string Target,
+    Guid PatientId,
     string Recipient,
     DateTimeOffset OccursAt,
     string TimeZone,
@@ -42,7 +44,8 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
             ), checked AS (
                 SELECT n.id, EXISTS (
                     SELECT 1 FROM email_suppressions s
-                    WHERE s.address = lower(n.recipient) OR s.patient_id = n.patient_id) AS suppressed
+                    -- A patient's opt-out stops their reminders, not an administrator's alert about their record.
+                    WHERE s.address = lower(n.recipient) OR (s.patient_id = n.patient_id AND n.kind <> 'emergency-access')) AS suppressed
                 FROM notifications n JOIN due USING (id)
             )
             UPDATE notifications n
@@ -53,7 +56,7 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
                 lease_expires_at = CASE WHEN c.suppressed THEN NULL ELSE now() + $4 END
             FROM checked c
             WHERE n.id = c.id
-            RETURNING n.id, n.status, n.kind, n.recipient, n.occurs_at, n.time_zone, n.due_at, n.attempts
+            RETURNING n.id, n.status, n.kind, n.recipient, n.occurs_at, n.time_zone, n.due_at, n.attempts, n.target, n.patient_id
             """);
         command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
         command.Parameters.Add(new() { Value = max });
@@ -74,6 +77,8 @@ public sealed class NotificationDispatch(NpgsqlDataSource dataSource, TimeProvid
             toSend.Add(new ClaimedNotification(
                 reader.GetGuid(0),
                 NotificationOutbox.ParseKind(reader.GetString(2)),
+                reader.GetString(8),
+                reader.GetGuid(9),
                 reader.GetString(3),
                 reader.GetFieldValue<DateTimeOffset>(4),
                 reader.GetString(5),

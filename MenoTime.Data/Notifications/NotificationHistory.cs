@@ -36,11 +36,14 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
 
     /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
     public Task<NotificationPage> ListForPatientAsync(Guid patientId, int limit, string? cursor, CancellationToken cancellationToken) =>
-        ListAsync(patientId, limit, cursor, cancellationToken);
+        ListAsync(patientId, includeAlerts: false, limit, cursor, cancellationToken);
 
-    /// <summary>The notifications of <paramref name="patientId"/>, or of every patient when it is null.</summary>
+    /// <summary>
+    /// The notifications of <paramref name="patientId"/>, or of every patient when it is null. Break-glass alerts
+    /// about the patient's record went to administrators, not to the patient: only <paramref name="includeAlerts"/> lists them.
+    /// </summary>
     /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
-    public async Task<NotificationPage> ListAsync(Guid? patientId, int limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<NotificationPage> ListAsync(Guid? patientId, bool includeAlerts, int limit, string? cursor, CancellationToken cancellationToken)
     {
         limit = Math.Clamp(limit, 1, MaxLimit);
         var (afterCreated, afterId) = cursor is null ? ((DateTimeOffset?)null, Guid.Empty) : DecodeCursor(cursor);
@@ -53,6 +56,7 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
                    coalesce(array_agg(h.error ORDER BY h.id) FILTER (WHERE h.id IS NOT NULL), '{}')
             FROM (SELECT * FROM notifications
                   WHERE ($1::uuid IS NULL OR patient_id = $1) AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                    AND ($5 OR kind <> 'emergency-access')
                   ORDER BY created_at DESC, id DESC
                   LIMIT $4) AS n
             LEFT JOIN notification_status_history h ON h.notification_id = n.id
@@ -64,6 +68,7 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = afterCreated is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = afterId });
         command.Parameters.Add(new() { Value = limit + 1 });
+        command.Parameters.Add(new() { Value = includeAlerts });
 
         var items = new List<NotificationView>();
         DateTimeOffset lastCreated = default;

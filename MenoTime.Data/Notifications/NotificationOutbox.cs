@@ -26,6 +26,17 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
     /// <exception cref="ArgumentException">A request is invalid; nothing is inserted.</exception>
     public async Task<int> EnqueueAsync(IReadOnlyCollection<NotificationRequest> requests, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await EnqueueAsync(connection, requests, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="EnqueueAsync(IReadOnlyCollection{NotificationRequest}, CancellationToken)"/>, on the caller's
+    /// connection and so inside its open transaction: a notification written with the change that causes it (the
+    /// API's break-glass alert) exists exactly when the change commits.
+    /// </summary>
+    public async Task<int> EnqueueAsync(NpgsqlConnection connection, IReadOnlyCollection<NotificationRequest> requests, CancellationToken cancellationToken)
+    {
         foreach (var request in requests)
         {
             request.Validate();
@@ -37,7 +48,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         }
 
         var now = clock.GetUtcNow().ToUniversalTime();
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             INSERT INTO notifications (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
                                        due_at, next_attempt_at, status, status_changed_at, created_at)
             SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
@@ -47,7 +58,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
                  AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
             ON CONFLICT ON CONSTRAINT notifications_key DO NOTHING
             RETURNING kind
-            """);
+            """, connection);
         var parameters = command.Parameters;
         parameters.Add(new() { Value = requests.Select(_ => Guid.CreateVersion7()).ToArray() });
         parameters.Add(new() { Value = requests.Select(r => r.Rule).ToArray() });
@@ -198,10 +209,12 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetGuid(1)) : null;
     }
 
-    internal static string KindName(NotificationKind kind) => kind switch
+    /// <summary>The kind as stored and as metrics tag it.</summary>
+    public static string KindName(NotificationKind kind) => kind switch
     {
         NotificationKind.Appointment => "appointment",
         NotificationKind.Medication => "medication",
+        NotificationKind.EmergencyAccess => "emergency-access",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -209,6 +222,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
     {
         "appointment" => NotificationKind.Appointment,
         "medication" => NotificationKind.Medication,
+        "emergency-access" => NotificationKind.EmergencyAccess,
         _ => throw new InvalidOperationException($"Unknown notification kind '{kind}' in the database."),
     };
 }

@@ -3,11 +3,14 @@ using NodaTime;
 
 namespace MenoTime.Data.Notifications;
 
-/// <summary>What a reminder is about; decides the generic wording of the email, nothing more.</summary>
+/// <summary>What a notification is about; decides the generic wording of the email, nothing more.</summary>
 public enum NotificationKind
 {
     Appointment,
     Medication,
+
+    /// <summary>Not a reminder: an alert to an administrator that a provider used break-glass access.</summary>
+    EmergencyAccess,
 }
 
 /// <summary>

@@ -197,7 +197,7 @@ public sealed partial class DeliveryService(
     /// <returns>The "sent" mark's commit when the server accepted the message; otherwise a completed task.</returns>
     private async Task<Task> SendOneAsync(SmtpSender sender, SentRecorder recorder, ClaimedNotification row, CancellationToken cancellationToken)
     {
-        var kind = new KeyValuePair<string, object?>(DeliveryMetrics.KindTag, row.Kind.ToString().ToLowerInvariant());
+        var kind = new KeyValuePair<string, object?>(DeliveryMetrics.KindTag, NotificationOutbox.KindName(row.Kind));
         using var activity = MenoTimeTelemetry.ActivitySource.StartActivity("send reminder");
         activity?.SetTag("menotime.notification.id", row.Id.ToString());
         activity?.SetTag(DeliveryMetrics.KindTag, kind.Value);

@@ -9,7 +9,7 @@ using NodaTime.Text;
 namespace MenoTime.Worker.Delivery;
 
 /// <summary>
-/// Writes a reminder email. No PHI: a generic subject and text, the time in the patient's zone and a link to
+/// Writes a reminder email (and, for <see cref="NotificationKind.EmergencyAccess"/>, an administrator's alert). No PHI: a generic subject and text, the time in the patient's zone and a link to
 /// the portal, where the patient signs in for details. Nothing names the patient, the provider, the medication
 /// or the reason for the visit. Every email carries a signed one-click opt-out (RFC 8058).
 /// </summary>
@@ -22,6 +22,7 @@ public sealed class ReminderEmail
 
     private readonly MailAddress _from;
     private readonly Uri _portal;
+    private readonly Uri _publicApi;
     private readonly Uri _unsubscribeBase;
     private readonly UnsubscribeToken _tokens;
     private readonly string? _configurationSet;
@@ -32,7 +33,8 @@ public sealed class ReminderEmail
         var api = configuration["services:api:http:0"];
         _from = new MailAddress(Required(email.From, "Email:From"));
         _portal = new Uri(Required(email.PortalUrl ?? api, "Email:PortalUrl"));
-        _unsubscribeBase = new Uri(new Uri(Required(email.PublicApiUrl ?? api, "Email:PublicApiUrl")), "api/v1/email/unsubscribe");
+        _publicApi = new Uri(Required(email.PublicApiUrl ?? api, "Email:PublicApiUrl"));
+        _unsubscribeBase = new Uri(_publicApi, "api/v1/email/unsubscribe");
         _tokens = new UnsubscribeToken(email.UnsubscribeKey);
         _configurationSet = email.ConfigurationSet;
     }
@@ -41,6 +43,11 @@ public sealed class ReminderEmail
 
     public MailMessage Create(ClaimedNotification notification)
     {
+        if (notification.Kind == NotificationKind.EmergencyAccess)
+        {
+            return CreateEmergencyAccessAlert(notification);
+        }
+
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(notification.TimeZone) ?? DateTimeZone.Utc;
         var local = Instant.FromDateTimeOffset(notification.OccursAt).InZone(zone);
         var when = $"{TimePattern.Format(local.LocalDateTime)} ({zone.Id} time)";
@@ -75,6 +82,44 @@ public sealed class ReminderEmail
         message.Headers.Add("Auto-Submitted", "auto-generated");
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        if (!string.IsNullOrWhiteSpace(_configurationSet))
+        {
+            message.Headers.Add("X-SES-CONFIGURATION-SET", _configurationSet);
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// To an administrator: a provider used break-glass access. Ids and the time only (no name, no stated reason,
+    /// no record content), and where to review it; no opt-out, since security alerts are not optional.
+    /// </summary>
+    private MailMessage CreateEmergencyAccessAlert(ClaimedNotification notification)
+    {
+        var grant = notification.Target["emergency-access:".Length..];
+        var from = Uri.EscapeDataString(notification.OccursAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        var message = new MailMessage(_from, new MailAddress(notification.Recipient))
+        {
+            Subject = "MenoTime security alert: emergency access used",
+            SubjectEncoding = Encoding.UTF8,
+            BodyEncoding = Encoding.UTF8,
+            IsBodyHtml = false,
+            Body = $"""
+                A provider opened a patient's record under emergency access (break-glass) at
+                {notification.OccursAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC. The grant lasts 60 minutes.
+
+                Grant:   {grant}
+                Patient: {notification.PatientId}
+
+                Review who used it and every access made under it (flagged break_glass) in the audit trail:
+                {new Uri(_publicApi, $"api/v1/audit?patientId={notification.PatientId}&from={from}")}
+
+                You receive this email because your address is in Security:AlertRecipients.
+                """,
+        };
+        message.Headers.Add("Message-ID", $"<{notification.Id:N}@alerts.menotime>");
+        message.Headers.Add(NotificationIdHeader, notification.Id.ToString());
+        message.Headers.Add("Auto-Submitted", "auto-generated");
         if (!string.IsNullOrWhiteSpace(_configurationSet))
         {
             message.Headers.Add("X-SES-CONFIGURATION-SET", _configurationSet);

@@ -18,7 +18,7 @@ public static class PlanningStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            throw new InvalidOperationException("reminder_planner_state has no row: migration 0021 was not applied.");
+            throw new InvalidOperationException("reminder_planner_state has no row: migration 0033 was not applied.");
         }
 
         return new State(reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));

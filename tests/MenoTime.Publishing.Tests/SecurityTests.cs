@@ -157,6 +157,16 @@ public sealed class SecurityTests(PublishedEnvironments published)
 
     [Theory]
     [MemberData(nameof(PublishedEnvironments.Names), MemberType = typeof(PublishedEnvironments))]
+    public void Api_knows_where_to_send_break_glass_alerts(string environment)
+    {
+        // Without it the API refuses to start (EmergencyAccessAlerts.ReadRecipients): a deploy would never turn healthy.
+        var api = published[environment].Environment.Named("AWS::ECS::TaskDefinition", "ApiTask")["ContainerDefinitions"]![0]!["Environment"]!.AsArray();
+        var recipient = Assert.Single(api, v => (string?)v!["Name"] == "Security__AlertRecipients__0")!;
+        Assert.Equal("platform@timelessbiotech.com", (string?)recipient["Value"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(PublishedEnvironments.Names), MemberType = typeof(PublishedEnvironments))]
     public void Api_and_worker_log_in_as_the_application_role_and_only_the_migration_step_as_the_owner(string environment)
     {
         var template = published[environment].Environment;

@@ -4,6 +4,7 @@ using MenoTime.Api.Features.Sessions;
 using MenoTime.Api.Http;
 using MenoTime.Data;
 using MenoTime.Data.Model;
+using MenoTime.Data.Notifications;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,18 +16,25 @@ public sealed record EmergencyAccessGrant(Guid Id, Guid PatientId, Guid Provider
 
 /// <summary>
 /// Break-glass: a provider opens a patient not assigned to them, with a stated reason, for 60 minutes.
-/// The grant and every access under it are flagged in the audit trail.
+/// The grant and every access under it are flagged in the audit trail, and the administrators get an email.
 /// </summary>
 public static class EmergencyAccessEndpoints
 {
     public static readonly TimeSpan Duration = TimeSpan.FromMinutes(60);
+
+    public static IHostApplicationBuilder AddEmergencyAccessAlerts(this IHostApplicationBuilder builder)
+    {
+        var recipients = EmergencyAccessAlerts.ReadRecipients(builder.Configuration);
+        builder.Services.AddSingleton(services => new EmergencyAccessAlerts(services.GetRequiredService<NotificationOutbox>(), recipients));
+        return builder;
+    }
 
     public static void MapEmergencyAccessEndpoints(this RouteGroupBuilder api) =>
         api.MapGroup("/patients/{patientId}/emergency-access").WithTags("Emergency access").WithMetadata(new AuditResource("emergency_access"))
             .MapPost("/", Grant).ForRoles(Roles.Provider).RequireRateLimiting(SessionEndpoints.RateLimitPolicy);
 
     public static async Task<Results<Created<EmergencyAccessGrant>, ValidationProblem, ProblemHttpResult>> Grant(
-        Guid patientId, EmergencyAccessRequest request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, TimeProvider clock)
+        Guid patientId, EmergencyAccessRequest request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, EmergencyAccessAlerts alerts, TimeProvider clock)
     {
         var caller = http.RequireCaller();
         if (caller.ProviderId is not { } providerId)
@@ -53,6 +61,7 @@ public static class EmergencyAccessEndpoints
         };
         db.BreakGlassGrants.Add(grant);
         await db.SaveChangesAsync(http.RequestAborted);
+        await alerts.EnqueueAsync(db, grant, http.RequestAborted);
         policy.MarkEmergencyAccess();
         return TypedResults.Created($"/api/v1/patients/{patientId}", new EmergencyAccessGrant(grant.Id, patientId, providerId, grant.GrantedAt, grant.ExpiresAt));
     }

@@ -17,7 +17,8 @@ public static class NotificationEndpoints
     /// <summary>
     /// Reminder notifications, newest first, each with every status it went through (queued, sending, sent, failed,
     /// dead, retired, suppressed) and when. A patient sees their own (patientId may be left out); an admin sees any
-    /// patient's, or everyone's without patientId. Never the message, never the address.
+    /// patient's, or everyone's without patientId, and also the break-glass alerts sent to administrators (kind
+    /// emergency-access). Never the message, never the address.
     /// </summary>
     public static async Task<Results<Ok<Page<NotificationView>>, ValidationProblem, ProblemHttpResult>> List(
         Guid? patientId, [AsParameters] PageQuery page, HttpContext http, PatientAccessPolicy policy, NotificationHistoryReader reader)
@@ -41,7 +42,7 @@ public static class NotificationEndpoints
 
         try
         {
-            var result = await reader.ListAsync(patient, limit, page.Cursor, http.RequestAborted);
+            var result = await reader.ListAsync(patient, includeAlerts: caller.Is(Roles.Admin), limit, page.Cursor, http.RequestAborted);
             return TypedResults.Ok(new Page<NotificationView>(result.Items, result.NextCursor));
         }
         catch (FormatException)

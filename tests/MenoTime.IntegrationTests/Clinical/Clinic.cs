@@ -74,6 +74,24 @@ public sealed class Clinic(DistributedApplication app, HttpClient anonymous)
     public static DateTimeOffset FutureSlot(int daysAhead = 3, int hour = 10) =>
         new(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(daysAhead).AddHours(hour), TimeSpan.Zero);
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; three minutes, then a TimeoutException naming <paramref name="what"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        deadline.CancelAfter(TimeSpan.FromMinutes(3));
+        try
+        {
+            while (!await condition())
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
+        {
+            throw new TimeoutException($"gave up waiting for {what}");
+        }
+    }
+
     public static async Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync(Cancellation);

@@ -1,5 +1,6 @@
 using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
+using static MenoTime.IntegrationTests.Clinical.Clinic;
 
 namespace MenoTime.IntegrationTests.Reminders;
 
@@ -81,22 +82,5 @@ public sealed class WorkerCrashTests : IAsyncLifetime
         Assert.All(duplicated, key => Assert.Equal(2, perKey[key]));
         Assert.InRange(duplicated.Count, 0, 2 * Concurrency);
         Assert.Equal(Reminders + duplicated.Count, messages.Count);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        deadline.CancelAfter(TimeSpan.FromMinutes(3));
-        try
-        {
-            while (!await condition())
-            {
-                await Task.Delay(10, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
-        {
-            throw new TimeoutException($"gave up waiting for {what}");
-        }
     }
 }

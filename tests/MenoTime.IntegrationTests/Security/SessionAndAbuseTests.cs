@@ -101,6 +101,60 @@ public sealed class SessionAndAbuseTests(MenoTimeGraph graph)
     }
 
     [Fact]
+    public async Task Break_glass_emails_the_administrators_even_when_the_patient_opted_out_of_email_and_names_no_reason()
+    {
+        var patient = await _clinic.NewPatientAsync();
+        var provider = await _clinic.NewProviderAsync();
+        await using (var connection = new NpgsqlConnection(graph.OwnerConnectionString))
+        {
+            // The patient turned reminder email off: that must not silence a security alert about their record.
+            await connection.OpenAsync(Cancellation);
+            await using var optOut = new NpgsqlCommand(
+                "INSERT INTO email_suppressions (address, patient_id, reason, source) VALUES ($1, $2, 'unsubscribe', 'test')", connection);
+            optOut.Parameters.Add(new() { Value = $"{patient.Subject}@example.org" });
+            optOut.Parameters.Add(new() { Value = patient.Id });
+            await optOut.ExecuteNonQueryAsync(Cancellation);
+        }
+
+        const string reason = "Unconscious in A&E, needs HRT history";
+        var grant = await Expect(HttpStatusCode.Created, await provider.Client.PostAsJsonAsync(
+            $"/api/v1/patients/{patient.Id}/emergency-access", new { reason }, Cancellation));
+        var grantId = grant.GetProperty("id").GetGuid();
+
+        var alert = await graph.Mail.WaitForMessageAsync(m => m.Text?.Contains(grantId.ToString(), StringComparison.Ordinal) == true, TimeSpan.FromSeconds(60), Cancellation);
+        Assert.Equal("security@menotime.local", Assert.Single(alert.To).Address);
+        Assert.Equal("MenoTime security alert: emergency access used", alert.Subject);
+        Assert.Contains(patient.Id.ToString(), alert.Text, StringComparison.Ordinal);
+        Assert.Contains($"/api/v1/audit?patientId={patient.Id}", alert.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("A&E", alert.Text, StringComparison.Ordinal); // the stated reason stays in the database
+        Assert.Null(alert.Header("List-Unsubscribe"));
+
+        // Administrators see it among notifications, sent; the patient's own list is of reminders to them only.
+        using var admin = await _clinic.AdminAsync();
+        var forAdmin = await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/notifications?patientId={patient.Id}", Cancellation));
+        var row = Assert.Single(forAdmin.GetProperty("items").EnumerateArray());
+        Assert.Equal(("emergency-access", $"emergency-access:{grantId}"), (row.GetProperty("kind").GetString(), row.GetProperty("target").GetString()));
+        await WaitUntilAsync(async () => (await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/notifications?patientId={patient.Id}", Cancellation)))
+            .GetProperty("items")[0].GetProperty("status").GetString() == "sent", "the alert recorded as sent");
+        var forPatient = await Expect(HttpStatusCode.OK, await patient.Client.GetAsync("/api/v1/notifications", Cancellation));
+        Assert.Empty(forPatient.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_refused_break_glass_request_sends_no_alert()
+    {
+        var patient = await _clinic.NewPatientAsync();
+        var provider = await _clinic.NewProviderAsync();
+
+        await ExpectProblem(HttpStatusCode.BadRequest, await provider.Client.PostAsJsonAsync(
+            $"/api/v1/patients/{patient.Id}/emergency-access", new { reason = "because" }, Cancellation), "validation");
+
+        using var admin = await _clinic.AdminAsync();
+        var forAdmin = await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/notifications?patientId={patient.Id}", Cancellation));
+        Assert.Empty(forAdmin.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Api_responses_are_never_cached()
     {
         var patient = await _clinic.NewPatientAsync();
