@@ -48,20 +48,45 @@ export BENCH_PATIENTS=$state/patients BENCH_PROVIDERS=$state/providers
 export BENCH_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ) BENCH_DAY_FROM=$(date -u +%Y-%m-%dT00:00:00Z) BENCH_DAY_TO=$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)
 app() { PGPASSWORD=$(cat "$state/data/postgres/menotime_app.password") "$@" -h 127.0.0.1 -p $pg_port -U menotime_app menotime; }
 
+# CPU time (clock ticks) of processes: where the two cores went during a run.
+ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{ print $14 + $15 }' /proc/$p/stat 2>/dev/null || echo 0) )); done; echo $t; }
+# pgbench's backends exit with it; the postmaster collects their CPU time as its children's.
+children_ticks() { awk '{ print $16 + $17 }' /proc/$1/stat; }
+postgres_pids() { pgrep -x postgres | tr '\n' ' '; }
+cpu_note=""; pg_note=""
+
 printf '\n%-22s %10s %9s %9s %7s %12s %7s\n' scenario "API req/s" "p50 ms" "p99 ms" errors "pgbench tps" ratio
-for scenario in appointments-upcoming mrs-submit provider-day; do
-  wrk -t2 -c"$connections" -d5s -s $bench/$scenario.lua "http://127.0.0.1:$api_port" >"$state/warmup.log" 2>&1 \
+scenarios="appointments-upcoming mrs-submit provider-day"
+# Warm every path first (JIT tiers, pools, caches): the first scenario measured must not pay for the others' warm-up.
+for scenario in $scenarios; do
+  wrk -t2 -c"$connections" -d10s -s $bench/$scenario.lua "http://127.0.0.1:$api_port" >"$state/warmup.log" 2>&1 \
     || { echo "wrk failed:"; cat "$state/warmup.log"; exit 1; }
+done
+for scenario in $scenarios; do
+  pg=$(postgres_pids); api0=$(ticks $api_pid); host0=$(ticks $apphost); pg0=$(ticks $pg); t0=$(date +%s.%N)
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s $bench/$scenario.lua "http://127.0.0.1:$api_port" 2>&1)
+  # Postgres backends live as long as the API's pooled connections, so the same pids cover the run.
+  api_pg_ticks=$(( $(ticks $pg) - pg0 ))
+  cpu_note+=$(awk -v a=$(( $(ticks $api_pid) - api0 )) -v h=$(( $(ticks $apphost) - host0 )) -v g=$api_pg_ticks \
+    -v s="$(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { print t1 - t0 }')" -v hz="$(getconf CLK_TCK)" -v c="$(nproc)" -v n="$scenario" \
+    'BEGIN { f = 100 / (hz * s * c); printf "%-22s api %3.0f%%  postgres %3.0f%%  apphost+dashboard %3.0f%%  rest (wrk, idle) %3.0f%%\n", n, a * f, g * f, h * f, 100 - (a + g + h) * f }')$'\n'
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out"); p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   errors=$(awk '/Non-2xx/ { e += $5 } /Socket errors/ { e += $4 + $6 + $8 + $10 } END { print e + 0 }' <<<"$out")
+  pm=$(pgrep -x postgres -o); pgb0=$(children_ticks $pm)
   app "$pgbin/pgbench" -n -M extended -c "$connections" -j 2 -T "$seconds" -f $bench/pgbench/$scenario.sql >"$state/pgbench.log" 2>&1 \
     || { echo "pgbench failed:"; cat "$state/pgbench.log"; exit 1; }
   tps=$(awk '/^tps/ { print $3; exit }' "$state/pgbench.log")
+  # PostgreSQL CPU per request: through the API vs pgbench's same SQL (pgbench's backends exit with it: count them gone).
+  pg_note+=$(awk -v g=$(( $(children_ticks $pm) - pgb0 )) -v a="$api_pg_ticks" -v r="$rps" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v t="$tps" -v n="$scenario" \
+    'BEGIN { printf "%-22s through the API %.2f ms, pgbench %.2f ms\n", n, 1000 * a / hz / (s * r), 1000 * g / hz / (s * t) }')$'\n'
   ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0; else printf "%.2f", v * 1000 }'; }
   printf '%-22s %10.0f %9s %9s %7s %12.0f %7s\n' "$scenario" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$errors" "$tps" "$ratio"
 done
 echo
+echo "share of the $(nproc) cores during each API run:"
+printf '%s' "$cpu_note"
+echo "PostgreSQL CPU per request:"
+printf '%s' "$pg_note"
 echo "API peak memory (VmHWM): $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' /proc/$api_pid/status)   connections: $connections   machine: $(nproc) cores"
