@@ -73,4 +73,10 @@ public sealed class SmtpOptions
 
     /// <summary>Longest one SMTP exchange may take before it counts as a transient failure.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A lane idle this long opens a new connection before its next message: below the idle timeouts of servers
+    /// (MailDev 60 s) and of NAT gateways on the way to SES (350 s), so a reused connection is a live one.
+    /// </summary>
+    public TimeSpan IdleReconnect { get; set; } = TimeSpan.FromSeconds(15);
 }
