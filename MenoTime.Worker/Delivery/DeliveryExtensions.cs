@@ -23,6 +23,7 @@ public static class DeliveryExtensions
             .ValidateOnStart();
         builder.Services.AddOptions<EmailOptions>().Bind(builder.Configuration.GetSection(EmailOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Smtp.Host), "Email:Smtp:Host is not set")
+            .Validate(o => o.Smtp.IdleReconnect > TimeSpan.Zero, "Email:Smtp:IdleReconnect must be positive")
             .ValidateOnStart();
         builder.Services.AddOptions<DeliveryOptions>()
             .Validate<IOptions<EmailOptions>>((delivery, email) => delivery.Lease > email.Value.Smtp.Timeout + TimeSpan.FromSeconds(2),
