@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
 using MenoTime.IntegrationTests.Reminders;
@@ -40,6 +41,48 @@ public sealed class MenoTimeGraph : IAsyncLifetime
         await _app.StartAsync(TestContext.Current.CancellationToken);
         Api = _app.CreateHttpClient("api");
         Mail = _app.CreateMailSinkClient("mail");
+    }
+
+    /// <summary>
+    /// Runs the API's own program with the configuration the running API received, changed by <paramref name="configure"/>
+    /// (a variable set to null is removed), and returns its exit code and output. With a command (<c>rewrap-fields</c>)
+    /// it does that and exits; without one it is a start-up, stopped after <paramref name="timeout"/> if it is still up.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunApiAsync(string? command, Action<IDictionary<string, string?>>? configure = null, TimeSpan? timeout = null)
+    {
+        var api = App.GetInstances(App.GetResource("api")).Single();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(new Projects.MenoTime_Api().ProjectPath)! };
+        start.ArgumentList.Add(new Projects.MenoTime_Api().TargetPath);
+        if (command is not null)
+        {
+            start.ArgumentList.Add(command);
+        }
+
+        foreach (var (name, value) in api.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        configure?.Invoke(start.Environment);
+        using var process = Process.Start(start)!;
+        var cancellation = TestContext.Current.CancellationToken;
+        var output = process.StandardOutput.ReadToEndAsync(cancellation);
+        var errors = process.StandardError.ReadToEndAsync(cancellation);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout ?? TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(cancellation);
+            return (process.ExitCode, $"still running after {timeout}, stopped\n{await output}{await errors}");
+        }
+
+        return (process.ExitCode, await output + await errors);
     }
 
     public async ValueTask DisposeAsync()

@@ -23,7 +23,7 @@ public sealed class EmergencyAccessAlerts(NotificationOutbox outbox, IReadOnlyLi
         var recipients = configuration.GetSection(RecipientsKey).Get<string[]>() ?? [];
         if (recipients.Length == 0)
         {
-            throw new InvalidOperationException($"{RecipientsKey} is not set: break-glass alerts need at least one administrator address (see README, 'Configuration').");
+            throw new InvalidOperationException($"{RecipientsKey} is not set: break-glass alerts need at least one administrator address (see README, 'Configuration the services read').");
         }
 
         foreach (var recipient in recipients)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -74,7 +73,7 @@ public sealed class EncryptionTests(MenoTimeGraph graph)
         var noteId = created.GetProperty("id").GetGuid();
         var before = await BlobAsync(noteId);
 
-        var (exitCode, output) = await RunApiCommandAsync("rewrap-fields");
+        var (exitCode, output) = await graph.RunApiAsync("rewrap-fields");
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("Re-wrapped the data keys of", output, StringComparison.Ordinal);
@@ -98,26 +97,6 @@ public sealed class EncryptionTests(MenoTimeGraph graph)
         await using var command = new NpgsqlCommand("SELECT content_encrypted FROM clinical_notes WHERE id = $1", connection);
         command.Parameters.Add(new() { Value = noteId });
         return (byte[])(await command.ExecuteScalarAsync(Cancellation))!;
-    }
-
-    /// <summary>The API's own command line, with the configuration the running API received.</summary>
-    private async Task<(int ExitCode, string Output)> RunApiCommandAsync(string command)
-    {
-        var api = graph.App.GetInstances(graph.App.GetResource("api")).Single();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(new Projects.MenoTime_Api().ProjectPath)! };
-        start.ArgumentList.Add(new Projects.MenoTime_Api().TargetPath);
-        start.ArgumentList.Add(command);
-        foreach (var (name, value) in api.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
-        var errors = process.StandardError.ReadToEndAsync(Cancellation);
-        await process.WaitForExitAsync(Cancellation);
-        return (process.ExitCode, await output + await errors);
     }
 }
 

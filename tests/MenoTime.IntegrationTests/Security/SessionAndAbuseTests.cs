@@ -141,6 +141,15 @@ public sealed class SessionAndAbuseTests(MenoTimeGraph graph)
     }
 
     [Fact]
+    public async Task The_api_refuses_to_start_without_an_address_for_break_glass_alerts()
+    {
+        var (exitCode, output) = await graph.RunApiAsync(null, environment => environment["Security__AlertRecipients__0"] = null, TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Security:AlertRecipients is not set", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refused_break_glass_request_sends_no_alert()
     {
         var patient = await _clinic.NewPatientAsync();
