@@ -59,18 +59,8 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
             ON CONFLICT ON CONSTRAINT notifications_key DO NOTHING
             RETURNING kind
             """, connection);
-        var parameters = command.Parameters;
-        parameters.Add(new() { Value = requests.Select(_ => Guid.CreateVersion7()).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.Rule).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.Target).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.OccursAt.ToUniversalTime()).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.Channel).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => KindName(r.Kind)).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.PatientId).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.Recipient.Trim()).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.TimeZone).ToArray() });
-        parameters.Add(new() { Value = requests.Select(r => r.DueAt.ToUniversalTime()).ToArray() });
-        parameters.Add(new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        AddRequestColumns(command.Parameters, requests);
+        command.Parameters.Add(new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
 
         var created = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -106,8 +96,8 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
     /// The planner's re-plan of whole targets, in one statement: the open reminders (queued, or failed and waiting for a
     /// retry) of each of <paramref name="targets"/> whose (rule, occurrence) is not in <paramref name="kept"/> are retired;
     /// each of <paramref name="planned"/> is inserted, or, when its key exists, a queued row takes its send time, address
-    /// and zone, and a retired one is queued again (an appointment moved back to its first time). Rows being sent,
-    /// sent, failed, dead or suppressed are never touched by planning, so re-planning can never yield a second email.
+    /// and zone, and a retired one is queued again (an appointment moved back to its first time). Rows being sent, sent,
+    /// dead or suppressed are never touched by planning (a failed one only retired), so re-planning never yields a second email.
     /// </summary>
     /// <remarks><paramref name="planned"/> must be a subset of <paramref name="kept"/>, with distinct keys.</remarks>
     public async Task<ReplanResult> ReplanAsync(
@@ -130,21 +120,21 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         var now = clock.GetUtcNow().ToUniversalTime();
         await using var command = new NpgsqlCommand("""
             WITH kept AS (
-                SELECT * FROM unnest($11::text[], $12::text[], $13::timestamptz[]) AS k (target, rule, occurs_at)
+                SELECT * FROM unnest($12::text[], $13::text[], $14::timestamptz[]) AS k (target, rule, occurs_at)
             ), retired AS (
                 UPDATE notifications n
-                SET status = 'retired', status_changed_at = $10, lease_owner = NULL, lease_expires_at = NULL
-                WHERE n.target = ANY($14) AND n.status IN ('queued', 'failed')
+                SET status = 'retired', status_changed_at = $11, lease_owner = NULL, lease_expires_at = NULL
+                WHERE n.target = ANY($15) AND n.status IN ('queued', 'failed')
                   AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.target = n.target AND k.rule = n.rule AND k.occurs_at = n.occurs_at)
                 RETURNING n.kind
             ), planned AS (
                 INSERT INTO notifications AS n (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
                                                 due_at, next_attempt_at, status, status_changed_at, created_at)
-                SELECT r.id, r.rule, r.target, r.occurs_at, 'email', r.kind, r.patient_id, r.recipient, r.time_zone,
-                       r.due_at, r.due_at, 'queued', $10, $10
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[],
-                            $7::text[], $8::text[], $9::timestamptz[])
-                     AS r (id, rule, target, occurs_at, kind, patient_id, recipient, time_zone, due_at)
+                SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
+                       r.due_at, r.due_at, 'queued', $11, $11
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[],
+                            $8::text[], $9::text[], $10::timestamptz[])
+                     AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
                 ON CONFLICT ON CONSTRAINT notifications_key DO UPDATE
                 SET status = 'queued',
                     status_changed_at = CASE WHEN n.status = 'retired' THEN excluded.status_changed_at ELSE n.status_changed_at END,
@@ -160,15 +150,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
             SELECT CASE WHEN created THEN 'created' ELSE 'replanned' END, kind, count(*) FROM planned GROUP BY 1, kind
             """, connection);
         var parameters = command.Parameters;
-        parameters.Add(new() { Value = planned.Select(_ => Guid.CreateVersion7()).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.Rule).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.Target).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.OccursAt.ToUniversalTime()).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => KindName(r.Kind)).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.PatientId).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.Recipient.Trim()).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.TimeZone).ToArray() });
-        parameters.Add(new() { Value = planned.Select(r => r.DueAt.ToUniversalTime()).ToArray() });
+        AddRequestColumns(parameters, planned);
         parameters.Add(new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         parameters.Add(new() { Value = kept.Select(k => k.Target).ToArray() });
         parameters.Add(new() { Value = kept.Select(k => k.Rule).ToArray() });
@@ -198,6 +180,21 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         }
 
         return new ReplanResult(created, replanned, retired);
+    }
+
+    /// <summary>The requests' columns as arrays for unnest: $1 id … $10 due_at, in the INSERT's column order.</summary>
+    private static void AddRequestColumns(NpgsqlParameterCollection parameters, IReadOnlyCollection<NotificationRequest> requests)
+    {
+        parameters.Add(new() { Value = requests.Select(_ => Guid.CreateVersion7()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Rule).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Target).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.OccursAt.ToUniversalTime()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Channel).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => KindName(r.Kind)).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.PatientId).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.Recipient.Trim()).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.TimeZone).ToArray() });
+        parameters.Add(new() { Value = requests.Select(r => r.DueAt.ToUniversalTime()).ToArray() });
     }
 
     /// <summary>Who a notification went to: what an opt-out from its email applies to. Null when unknown.</summary>
