@@ -70,7 +70,8 @@ public sealed class MenoTimeGraph : IAsyncLifetime
         var output = process.StandardOutput.ReadToEndAsync(cancellation);
         var errors = process.StandardError.ReadToEndAsync(cancellation);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(timeout ?? TimeSpan.FromMinutes(2));
+        timeout ??= TimeSpan.FromMinutes(2);
+        deadline.CancelAfter(timeout.Value);
         try
         {
             await process.WaitForExitAsync(deadline.Token);

@@ -43,7 +43,8 @@ public sealed class EmergencyAccessAlerts(NotificationOutbox outbox, IReadOnlyLi
         var alerts = recipients.Select((recipient, i) => new NotificationRequest(
             $"emergency-access-{i + 1}", $"emergency-access:{grant.Id}", grant.GrantedAt, NotificationKind.EmergencyAccess,
             grant.PatientId, recipient, "Etc/UTC", grant.GrantedAt)).ToList();
-        await db.Database.OpenConnectionAsync(cancellationToken); // already open inside the audit transaction
+        // The alerts must commit or roll back with the grant: only ever inside the request's audit transaction.
+        _ = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Break-glass alerts are written inside the request's transaction (AuditFilter).");
         await outbox.EnqueueAsync((NpgsqlConnection)db.Database.GetDbConnection(), alerts, cancellationToken);
     }
 }
