@@ -52,7 +52,9 @@ app() { PGPASSWORD=$(cat "$state/data/postgres/menotime_app.password") "$@" -h 1
 ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{ print $14 + $15 }' /proc/$p/stat 2>/dev/null || echo 0) )); done; echo $t; }
 # pgbench's backends exit with it; the postmaster collects their CPU time as its children's.
 children_ticks() { awk '{ print $16 + $17 }' /proc/$1/stat; }
-postgres_pids() { pgrep -x postgres | tr '\n' ' '; }
+# This graph's cluster only (another PostgreSQL may run on the machine): its postmaster and its children.
+postmaster=$(head -n 1 "$state/data/postgres/data/postmaster.pid")
+postgres_pids() { echo "$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"; }
 cpu_note=""; pg_note=""
 
 printf '\n%-22s %10s %9s %9s %7s %12s %7s\n' scenario "API req/s" "p50 ms" "p99 ms" errors "pgbench tps" ratio
@@ -73,12 +75,12 @@ for scenario in $scenarios; do
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out"); p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   errors=$(awk '/Non-2xx/ { e += $5 } /Socket errors/ { e += $4 + $6 + $8 + $10 } END { print e + 0 }' <<<"$out")
-  pm=$(pgrep -x postgres -o); pgb0=$(children_ticks $pm)
+  pgb0=$(children_ticks $postmaster)
   app "$pgbin/pgbench" -n -M extended -c "$connections" -j 2 -T "$seconds" -f $bench/pgbench/$scenario.sql >"$state/pgbench.log" 2>&1 \
     || { echo "pgbench failed:"; cat "$state/pgbench.log"; exit 1; }
   tps=$(awk '/^tps/ { print $3; exit }' "$state/pgbench.log")
   # PostgreSQL CPU per request: through the API vs pgbench's same SQL (pgbench's backends exit with it: count them gone).
-  pg_note+=$(awk -v g=$(( $(children_ticks $pm) - pgb0 )) -v a="$api_pg_ticks" -v r="$rps" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v t="$tps" -v n="$scenario" \
+  pg_note+=$(awk -v g=$(( $(children_ticks $postmaster) - pgb0 )) -v a="$api_pg_ticks" -v r="$rps" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v t="$tps" -v n="$scenario" \
     'BEGIN { printf "%-22s through the API %.2f ms, pgbench %.2f ms\n", n, 1000 * a / hz / (s * r), 1000 * g / hz / (s * t) }')$'\n'
   ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0; else printf "%.2f", v * 1000 }'; }
