@@ -12,7 +12,9 @@ public static class DatabaseExtensions
     public const string ConnectionName = "menotime";
 
     /// <summary>Registers the PostgreSQL data source, the schema migrator and the readiness check.</summary>
-    public static TBuilder AddMenoTimeDatabase<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    /// <param name="tune">Adjusts the connection settings for this service's workload (see the worker's Program).</param>
+    public static TBuilder AddMenoTimeDatabase<TBuilder>(this TBuilder builder, Action<NpgsqlConnectionStringBuilder>? tune = null)
+        where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -28,6 +30,7 @@ public static class DatabaseExtensions
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = ConnectionName };
             // Shows in pg_stat_activity which service holds a connection.
             dataSource.ConnectionStringBuilder.ApplicationName ??= applicationName;
+            tune?.Invoke(dataSource.ConnectionStringBuilder);
             return dataSource.Build();
         });
         builder.Services.AddDbContextPool<MenoTimeDbContext>((services, options) =>
