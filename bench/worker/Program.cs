@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Net.Mail;
 using System.Runtime.InteropServices;
 using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Postgres;
 using MenoTime.AppHost.Hosting.Testing;
 using MenoTime.Bench.Worker;
 using MenoTime.Data.Notifications;
@@ -34,6 +35,9 @@ Console.WriteLine("delivery:");
 Console.WriteLine($"{count} reminders per run, {lanes} SMTP lanes per worker\n");
 Console.WriteLine($"{"replicas",8} {"ceiling/s",10} {"worker/s",10} {"ratio",7} {"duplicates",10} {"missing",8}  peak RSS per worker (MB)");
 
+// A first, untimed run: the bench process's JIT and thread pool warm up on it, not on the first measured ceiling.
+await CeilingAsync(sink, Math.Min(count, 10_000), lanes, stopping, quiet: true);
+
 try
 {
     foreach (var replicas in replicaCounts)
@@ -55,7 +59,7 @@ Console.WriteLine("\nceiling: System.Net.Mail clients on as many lanes as the wo
 Console.WriteLine("same sink; the mean of one run right before and one right after the workers' run.");
 
 // The raw SMTP client loop: what the sink and System.Net.Mail allow with no database and no worker around them.
-static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes, CancellationToken stopping)
+static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes, CancellationToken stopping, bool quiet = false)
 {
     sink.Reset();
     var next = -1;
@@ -71,6 +75,11 @@ static async Task<double> CeilingAsync(SmtpSink sink, int count, int lanes, Canc
         }
     }));
     var rate = count / clock.Elapsed.TotalSeconds;
+    if (quiet)
+    {
+        return rate;
+    }
+
     Console.WriteLine($"  ceiling, {lanes} lanes: {rate:F0}/s, client and sink CPU {(CpuSeconds(Environment.ProcessId) - cpu) * 1000 / count:F2} ms per message, {sink.Connections} connections");
     return rate;
 }
@@ -100,6 +109,14 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
 {
     await using var app = await DistributedApplicationTestingBuilder.CreateAsync(configure: o => o.StartupTimeout = TimeSpan.FromMinutes(3));
     var worker = (ExecutableResource)app.GetResource("worker");
+    var postgres = (PostgresServerResource)app.GetResource("postgres");
+    var statements = Environment.GetEnvironmentVariable("BENCH_STATEMENTS") is not null;
+    if (statements)
+    {
+        postgres.Settings["shared_preload_libraries"] = "pg_stat_statements";
+        postgres.Settings["pg_stat_statements.track"] = "all"; // statements run by triggers too
+    }
+
     worker.Replicas = replicas;
     worker.EnvironmentCallbacks.Add(context =>
     {
@@ -125,6 +142,14 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
         await outbox.EnqueueAsync([.. chunk.Select(i => new NotificationRequest(
             "appointment-24h", $"appointment:{Guid.NewGuid()}", due.AddDays(1), NotificationKind.Appointment, Guid.NewGuid(),
             $"patient-{i}@example.test", "Europe/Berlin", due.AddMilliseconds(i % 1000)))], stopping);
+    }
+
+    // BENCH_STATEMENTS=1: where PostgreSQL's time goes during delivery, as the superuser sees it.
+    await using var superuser = NpgsqlDataSource.Create(postgres.GetConnectionString(app, "menotime"));
+    if (statements)
+    {
+        await using var reset = superuser.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()");
+        await reset.ExecuteNonQueryAsync(stopping);
     }
 
     sink.Reset();
@@ -155,6 +180,21 @@ static async Task<(double Rate, long Duplicates, long Missing, List<double> Peak
         if (unsent > 0)
         {
             Console.WriteLine($"  note: {unsent} rows not marked sent when the last message arrived (marking trails by one round trip)");
+        }
+    }
+
+    if (statements)
+    {
+        await using var busiest = superuser.CreateCommand("""
+            SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8
+            """);
+        await using var reader = await busiest.ExecuteReaderAsync(stopping);
+        Console.WriteLine($"    {"calls",8} {"rows",8} {"ms",8} {"µs/row",7}  statement (nested ones count in their caller's time too)");
+        while (await reader.ReadAsync(stopping))
+        {
+            var (calls, rows, ms) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetDouble(2));
+            Console.WriteLine($"    {calls,8} {rows,8} {ms,8:F0} {ms * 1000 / Math.Max(1, rows),7:F0}  {reader.GetString(3)}");
         }
     }
 

@@ -4,6 +4,7 @@
 # ratio, duplicates and missing messages, and each worker's peak memory. Runs the real graph (PostgreSQL,
 # migrations, API, workers) from the AppHost's Program on free ports; nothing is left running.
 # Usage: bench/worker/run.sh [count=100000] [replica counts=1,2,4]
+# BENCH_STATEMENTS=1 also prints PostgreSQL's busiest statements during delivery (pg_stat_statements).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d node_modules/maildev ] || npm ci --no-audit --no-fund >/dev/null

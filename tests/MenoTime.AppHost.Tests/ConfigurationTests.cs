@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MenoTime.AppHost.Hosting;
+using MenoTime.AppHost.Hosting.Postgres;
 
 namespace MenoTime.AppHost.Tests;
 
@@ -21,6 +22,22 @@ public sealed class ConfigurationTests
         var instance = Assert.Single(app.GetInstances(api.Resource));
         Assert.Equal("Host=127.0.0.1;Port=5999", instance.Environment["ConnectionStrings__menotime"]);
         await WaitForLineAsync(app, "api", "got=Host=127.0.0.1;Port=5999 extra=yes");
+    }
+
+    [Fact]
+    public async Task Extra_postgres_settings_reach_the_server_command_line()
+    {
+        await using var graph = new TestGraph();
+        var postgres = graph.Builder.AddPostgres("postgres").Resource;
+        postgres.Settings["shared_preload_libraries"] = "pg_stat_statements";
+        var instance = new ResourceInstance(postgres, 0, "postgres");
+        instance.Ports["tcp"] = 5999;
+
+        var arguments = postgres.GetArguments(instance);
+
+        var at = arguments.ToList().IndexOf("shared_preload_libraries=pg_stat_statements");
+        Assert.True(at > 0 && arguments[at - 1] == "-c", string.Join(' ', arguments));
+        Assert.Contains("5999", arguments);
     }
 
     [Fact]

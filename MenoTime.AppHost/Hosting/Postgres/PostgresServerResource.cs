@@ -44,6 +44,9 @@ public sealed class PostgresServerResource : ExecutableResource
 
     public string Password => _password ??= ReadOrCreateSecret("password");
 
+    /// <summary>More server settings (<c>-c name=value</c>), e.g. a benchmark's <c>shared_preload_libraries</c>.</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
     /// <summary>A connection to <paramref name="database"/> as the superuser (or the external string's user).</summary>
     public string GetConnectionString(DistributedApplication app, string database)
     {
@@ -71,6 +74,7 @@ public sealed class PostgresServerResource : ExecutableResource
         "-c", "unix_socket_directories=", // TCP on loopback only: no socket directory to own or clean up
         "-c", "max_connections=200", // the API's and worker's pools, replicas, and a benchmark beside them
         .. _options.IsTesting ? NoDurability : [],
+        .. Settings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" }),
     ];
 
     public override IEnumerable<string> MissingPrerequisites(DistributedApplicationOptions options)
