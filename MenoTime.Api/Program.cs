@@ -18,7 +18,9 @@ using MenoTime.Api.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddMenoTimeDatabase();
+// Each endpoint runs the same few statements over and over: prepared once per connection, PostgreSQL parses and
+// plans them once (bench/api: its CPU per request fell by a quarter to a third).
+builder.AddMenoTimeDatabase(connection => connection.MaxAutoPrepare = 20);
 builder.AddMenoTimeAuthentication();
 builder.Services.AddMenoTimeJson();
 builder.Services.AddMenoTimeRateLimits(builder.Configuration);
