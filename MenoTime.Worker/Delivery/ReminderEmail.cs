@@ -92,7 +92,8 @@ public sealed class ReminderEmail
 
     /// <summary>
     /// To an administrator: a provider used break-glass access. Ids and the time only (no name, no stated reason,
-    /// no record content), and where to review it; no opt-out, since security alerts are not optional.
+    /// no record content), and where to review it (the grant with its reason, and the audit trail, both admin-only
+    /// behind sign-in); no opt-out, since security alerts are not optional.
     /// </summary>
     private MailMessage CreateEmergencyAccessAlert(ClaimedNotification notification)
     {
@@ -110,6 +111,9 @@ public sealed class ReminderEmail
 
                 Grant:   {grant}
                 Patient: {notification.PatientId}
+
+                The grant, with the reason the provider stated:
+                {new Uri(_publicApi, $"api/v1/emergency-access?patientId={notification.PatientId}")}
 
                 Review who used it and every access made under it (flagged break_glass) in the audit trail:
                 {new Uri(_publicApi, $"api/v1/audit?patientId={notification.PatientId}&from={from}")}

@@ -14,6 +14,9 @@ public sealed record EmergencyAccessRequest(string? Reason) : ICreateRequest;
 
 public sealed record EmergencyAccessGrant(Guid Id, Guid PatientId, Guid ProviderId, DateTimeOffset GrantedAt, DateTimeOffset ExpiresAt);
 
+/// <summary>A grant as an administrator reviews it: with the reason the provider stated.</summary>
+public sealed record EmergencyAccessReview(Guid Id, Guid PatientId, Guid ProviderId, string Reason, DateTimeOffset GrantedAt, DateTimeOffset ExpiresAt);
+
 /// <summary>
 /// Break-glass: a provider opens a patient not assigned to them, with a stated reason, for 60 minutes.
 /// The grant and every access under it are flagged in the audit trail, and the administrators get an email.
@@ -29,9 +32,13 @@ public static class EmergencyAccessEndpoints
         return builder;
     }
 
-    public static void MapEmergencyAccessEndpoints(this RouteGroupBuilder api) =>
+    public static void MapEmergencyAccessEndpoints(this RouteGroupBuilder api)
+    {
         api.MapGroup("/patients/{patientId}/emergency-access").WithTags("Emergency access").WithMetadata(new AuditResource("emergency_access"))
             .MapPost("/", Grant).ForRoles(Roles.Provider).RequireRateLimiting(SessionEndpoints.RateLimitPolicy);
+        api.MapGroup("/emergency-access").WithTags("Emergency access").WithMetadata(new AuditResource("emergency_access"))
+            .MapGet("/", Review).ForRoles(Roles.Admin);
+    }
 
     public static async Task<Results<Created<EmergencyAccessGrant>, ValidationProblem, ProblemHttpResult>> Grant(
         Guid patientId, EmergencyAccessRequest request, HttpContext http, MenoTimeDbContext db, PatientAccessPolicy policy, EmergencyAccessAlerts alerts, TimeProvider clock)
@@ -64,5 +71,50 @@ public static class EmergencyAccessEndpoints
         await alerts.EnqueueAsync(db, grant, http.RequestAborted);
         policy.MarkEmergencyAccess();
         return TypedResults.Created($"/api/v1/patients/{patientId}", new EmergencyAccessGrant(grant.Id, patientId, providerId, grant.GrantedAt, grant.ExpiresAt));
+    }
+
+    /// <summary>
+    /// The security officer's review, where the alert email points: grants newest first, with the stated reason, by
+    /// patient, provider and time granted. What was opened under a grant is in the audit trail (flagged break_glass).
+    /// </summary>
+    public static async Task<Results<Ok<Page<EmergencyAccessReview>>, ValidationProblem>> Review(
+        Guid? patientId, Guid? providerId, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageQuery page, MenoTimeDbContext db, HttpContext http)
+    {
+        if (!page.TryRead(out var limit, out var cursor, out var problem))
+        {
+            return problem!;
+        }
+
+        var query = db.BreakGlassGrants.AsNoTracking();
+        if (patientId is { } patient)
+        {
+            query = query.Where(g => g.PatientId == patient);
+        }
+
+        if (providerId is { } provider)
+        {
+            query = query.Where(g => g.ProviderId == provider);
+        }
+
+        if (from is { } f)
+        {
+            var fromUtc = f.ToUniversalTime();
+            query = query.Where(g => g.GrantedAt >= fromUtc);
+        }
+
+        if (to is { } t)
+        {
+            var toUtc = t.ToUniversalTime();
+            query = query.Where(g => g.GrantedAt < toUtc);
+        }
+
+        if (cursor is not null)
+        {
+            query = query.Where(g => g.GrantedAt < cursor.At || (g.GrantedAt == cursor.At && g.Id.CompareTo(cursor.Id) < 0));
+        }
+
+        var rows = await query.OrderByDescending(g => g.GrantedAt).ThenByDescending(g => g.Id).Take(limit + 1).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(PageQuery.Build(rows, limit, g => new PageCursor(g.GrantedAt, g.Id),
+            g => new EmergencyAccessReview(g.Id, g.PatientId, g.ProviderId, g.Reason, g.GrantedAt, g.ExpiresAt)));
     }
 }

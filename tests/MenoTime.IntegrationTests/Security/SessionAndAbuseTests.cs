@@ -129,8 +129,16 @@ public sealed class SessionAndAbuseTests(MenoTimeGraph graph)
         Assert.DoesNotContain("A&E", alert.Text, StringComparison.Ordinal); // the stated reason stays in the database
         Assert.Null(alert.Header("List-Unsubscribe"));
 
-        // Administrators see it among notifications, sent; the patient's own list is of reminders to them only.
+        // The administrator follows the email's link to the grant and reads the reason there (the provider cannot).
+        var review = new Uri(alert.Text!.Split('\n').Select(l => l.Trim()).Single(l => l.Contains("/api/v1/emergency-access?", StringComparison.Ordinal)));
+        Assert.Equal($"?patientId={patient.Id}", review.Query);
         using var admin = await _clinic.AdminAsync();
+        var grants = await Expect(HttpStatusCode.OK, await admin.GetAsync(review.PathAndQuery, Cancellation));
+        var reviewed = Assert.Single(grants.GetProperty("items").EnumerateArray());
+        Assert.Equal((grantId, provider.Id, reason), (reviewed.GetProperty("id").GetGuid(), reviewed.GetProperty("providerId").GetGuid(), reviewed.GetProperty("reason").GetString()));
+        await ExpectProblem(HttpStatusCode.Forbidden, await provider.Client.GetAsync(review.PathAndQuery, Cancellation));
+
+        // Administrators see it among notifications, sent; the patient's own list is of reminders to them only.
         var forAdmin = await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/notifications?patientId={patient.Id}", Cancellation));
         var row = Assert.Single(forAdmin.GetProperty("items").EnumerateArray());
         Assert.Equal(("emergency-access", $"emergency-access:{grantId}"), (row.GetProperty("kind").GetString(), row.GetProperty("target").GetString()));
@@ -138,6 +146,29 @@ public sealed class SessionAndAbuseTests(MenoTimeGraph graph)
             .GetProperty("items")[0].GetProperty("status").GetString() == "sent", "the alert recorded as sent");
         var forPatient = await Expect(HttpStatusCode.OK, await patient.Client.GetAsync("/api/v1/notifications", Cancellation));
         Assert.Empty(forPatient.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Administrators_page_through_break_glass_grants_newest_first_and_by_provider()
+    {
+        var patient = await _clinic.NewPatientAsync();
+        var first = await _clinic.NewProviderAsync();
+        var second = await _clinic.NewProviderAsync();
+        var url = $"/api/v1/patients/{patient.Id}/emergency-access";
+        var older = await Expect(HttpStatusCode.Created, await first.Client.PostAsJsonAsync(url, new { reason = "Collapsed at the clinic, on HRT" }, Cancellation));
+        var newer = await Expect(HttpStatusCode.Created, await second.Client.PostAsJsonAsync(url, new { reason = "Covering the patient's usual provider" }, Cancellation));
+        using var admin = await _clinic.AdminAsync();
+
+        var page1 = await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/emergency-access?patientId={patient.Id}&limit=1", Cancellation));
+        var page2 = await Expect(HttpStatusCode.OK, await admin.GetAsync(
+            $"/api/v1/emergency-access?patientId={patient.Id}&limit=1&cursor={page1.GetProperty("nextCursor").GetString()}", Cancellation));
+        var byFirst = await Expect(HttpStatusCode.OK, await admin.GetAsync($"/api/v1/emergency-access?providerId={first.Id}", Cancellation));
+
+        Assert.Equal(newer.GetProperty("id").GetGuid(), Assert.Single(page1.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Equal(older.GetProperty("id").GetGuid(), Assert.Single(page2.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.False(page2.TryGetProperty("nextCursor", out _), "the last page has no next cursor");
+        Assert.Equal("Collapsed at the clinic, on HRT", Assert.Single(byFirst.GetProperty("items").EnumerateArray()).GetProperty("reason").GetString());
+        await ExpectProblem(HttpStatusCode.BadRequest, await admin.GetAsync("/api/v1/emergency-access?cursor=not-ours", Cancellation), "validation");
     }
 
     [Fact]
