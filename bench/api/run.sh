@@ -57,7 +57,7 @@ postmaster=$(head -n 1 "$state/data/postgres/data/postmaster.pid")
 postgres_pids() { echo "$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"; }
 cpu_note=""; pg_note=""
 
-printf '\n%-22s %10s %9s %9s %7s %12s %7s\n' scenario "API req/s" "p50 ms" "p99 ms" errors "pgbench tps" ratio
+printf '\n%-22s %10s %9s %9s %7s %12s %7s %14s\n' scenario "API req/s" "p50 ms" "p99 ms" errors "pgbench tps" ratio "pgbench p99 ms"
 scenarios="appointments-upcoming mrs-submit provider-day"
 # Warm every path first (JIT tiers, pools, caches): the first scenario measured must not pay for the others' warm-up.
 for scenario in $scenarios; do
@@ -77,15 +77,18 @@ for scenario in $scenarios; do
   errors=$(awk '/Non-2xx/ { e += $5 } /Socket errors/ { e += $4 + $6 + $8 + $10 } END { print e + 0 }' <<<"$out")
   pgb0=$(children_ticks $postmaster)
   # Prepared statements, as the API's own connections use them (Max Auto Prepare): the best PostgreSQL can do.
-  app "$pgbin/pgbench" -n -M prepared -c "$connections" -j 2 -T "$seconds" -f $bench/pgbench/$scenario.sql >"$state/pgbench.log" 2>&1 \
+  app "$pgbin/pgbench" -n -M prepared -c "$connections" -j 2 -T "$seconds" -f $bench/pgbench/$scenario.sql \
+    -l --log-prefix="$state/pgbench-$scenario" >"$state/pgbench.log" 2>&1 \
     || { echo "pgbench failed:"; cat "$state/pgbench.log"; exit 1; }
   tps=$(awk '/^tps/ { print $3; exit }' "$state/pgbench.log")
+  # pgbench's own p99 (per-transaction log, latency in µs in column 3): the floor under the API's at this concurrency.
+  pgb_p99=$(cat "$state/pgbench-$scenario".* | awk '{ print $3 }' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int(NR * 0.99)] / 1000 }')
   # PostgreSQL CPU per request: through the API vs pgbench's same SQL (pgbench's backends exit with it: count them gone).
   pg_note+=$(awk -v g=$(( $(children_ticks $postmaster) - pgb0 )) -v a="$api_pg_ticks" -v r="$rps" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v t="$tps" -v n="$scenario" \
     'BEGIN { printf "%-22s through the API %.2f ms, pgbench %.2f ms\n", n, 1000 * a / hz / (s * r), 1000 * g / hz / (s * t) }')$'\n'
   ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0; else printf "%.2f", v * 1000 }'; }
-  printf '%-22s %10.0f %9s %9s %7s %12.0f %7s\n' "$scenario" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$errors" "$tps" "$ratio"
+  printf '%-22s %10.0f %9s %9s %7s %12.0f %7s %14s\n' "$scenario" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$errors" "$tps" "$ratio" "$pgb_p99"
 done
 echo
 echo "share of the $(nproc) cores during each API run:"
