@@ -102,4 +102,9 @@ run aws ecs wait services-stable --region "$region" --cluster "menotime-$environ
 if ! $dry_run && [ "$(aws secretsmanager get-secret-value --region "$region" --secret-id menotime/email/ses-smtp --query SecretString --output text | grep -c set-by-deploy)" != 0 ]; then
   echo "deploy: the SES SMTP credentials in menotime/email/ses-smtp are still placeholders: see README.md, 'Deploy'." >&2
 fi
+# A new account's SES is in the sandbox: it delivers only to verified addresses, so reminders to patients are refused
+# (554), retried and dead-lettered. Production access is requested once per account and region, by a person.
+if ! $dry_run && [ "$(aws sesv2 get-account --region "$region" --query ProductionAccessEnabled --output text)" != True ]; then
+  echo "deploy: SES in $region is still in the sandbox: only verified addresses get email. See README.md, 'Deploy'." >&2
+fi
 echo "deployed $environment at $tag"
