@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Npgsql;
 
 namespace MenoTime.Data.Notifications;
@@ -23,30 +20,24 @@ public sealed record NotificationView(
     string? LastError,
     IReadOnlyList<NotificationStatusChange> History);
 
-public sealed record NotificationPage(IReadOnlyList<NotificationView> Items, string? NextCursor);
+/// <summary>A notification and when it was planned: the key lists are ordered and paged by, with its id.</summary>
+public sealed record NotificationListItem(DateTimeOffset CreatedAt, NotificationView View);
 
 /// <summary>
 /// The read model behind <c>GET /api/v1/notifications?patientId=</c>: a patient's notifications (or everyone's),
-/// newest first, each with its status history, keyset-paginated (stable while new rows arrive). The cursor is the
-/// API's own (base64url of the last item's instant and id, as MenoTime.Api's PageCursor). Authorization is the caller's.
+/// newest first, each with its status history, keyset-paginated on (created_at, id) so pages stay stable while new
+/// rows arrive. The API turns the key into its opaque cursor. Authorization is the caller's.
 /// </summary>
 public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
 {
-    public const int MaxLimit = 100;
-
-    /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
-    public Task<NotificationPage> ListForPatientAsync(Guid patientId, int limit, string? cursor, CancellationToken cancellationToken) =>
-        ListAsync(patientId, includeAlerts: false, limit, cursor, cancellationToken);
-
     /// <summary>
-    /// The notifications of <paramref name="patientId"/>, or of every patient when it is null. Break-glass alerts
-    /// about the patient's record went to administrators, not to the patient: only <paramref name="includeAlerts"/> lists them.
+    /// Up to <paramref name="limit"/> notifications of <paramref name="patientId"/> (of every patient when it is null)
+    /// planned before <paramref name="before"/>, newest first. Break-glass alerts about the patient's record went to
+    /// administrators, not to the patient: only <paramref name="includeAlerts"/> lists them.
     /// </summary>
-    /// <exception cref="FormatException"><paramref name="cursor"/> is not one this reader issued.</exception>
-    public async Task<NotificationPage> ListAsync(Guid? patientId, bool includeAlerts, int limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<List<NotificationListItem>> ListAsync(
+        Guid? patientId, bool includeAlerts, (DateTimeOffset CreatedAt, Guid Id)? before, int limit, CancellationToken cancellationToken)
     {
-        limit = Math.Clamp(limit, 1, MaxLimit);
-        var (afterCreated, afterId) = cursor is null ? ((DateTimeOffset?)null, Guid.Empty) : DecodeCursor(cursor);
         await using var command = dataSource.CreateCommand("""
             SELECT n.id, n.rule, n.target, n.kind, n.channel, n.occurs_at, n.due_at, n.status, n.attempts, n.sent_at,
                    n.last_error, n.created_at,
@@ -65,52 +56,27 @@ public sealed class NotificationHistoryReader(NpgsqlDataSource dataSource)
             ORDER BY n.created_at DESC, n.id DESC
             """);
         command.Parameters.Add(new() { Value = patientId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new() { Value = afterCreated is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = afterId });
-        command.Parameters.Add(new() { Value = limit + 1 });
+        command.Parameters.Add(new() { Value = before is { } key ? key.CreatedAt.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = before?.Id ?? Guid.Empty });
+        command.Parameters.Add(new() { Value = limit });
         command.Parameters.Add(new() { Value = includeAlerts });
 
-        var items = new List<NotificationView>();
-        DateTimeOffset lastCreated = default;
+        var items = new List<NotificationListItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (items.Count == limit)
-            {
-                var last = items[^1];
-                return new NotificationPage(items, EncodeCursor(lastCreated, last.Id));
-            }
-
             var statuses = reader.GetFieldValue<string[]>(12);
             var times = reader.GetFieldValue<DateTimeOffset[]>(13);
             var attempts = reader.GetFieldValue<int[]>(14);
             var errors = reader.GetFieldValue<string?[]>(15);
-            items.Add(new NotificationView(
+            items.Add(new NotificationListItem(reader.GetFieldValue<DateTimeOffset>(11), new NotificationView(
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7),
                 reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
-                [.. statuses.Select((status, i) => new NotificationStatusChange(status, times[i], attempts[i], errors[i]))]));
-            lastCreated = reader.GetFieldValue<DateTimeOffset>(11);
+                [.. statuses.Select((status, i) => new NotificationStatusChange(status, times[i], attempts[i], errors[i]))])));
         }
 
-        return new NotificationPage(items, null);
-    }
-
-    private static string EncodeCursor(DateTimeOffset createdAt, Guid id) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(
-            $"{createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
-
-    private static (DateTimeOffset?, Guid) DecodeCursor(string cursor)
-    {
-        var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
-        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
-            || !Guid.TryParseExact(parts[1], "N", out var id))
-        {
-            throw new FormatException("The cursor is not valid.");
-        }
-
-        return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+        return items;
     }
 }

@@ -23,7 +23,7 @@ public static class NotificationEndpoints
     public static async Task<Results<Ok<Page<NotificationView>>, ValidationProblem, ProblemHttpResult>> List(
         Guid? patientId, [AsParameters] PageQuery page, HttpContext http, PatientAccessPolicy policy, NotificationHistoryReader reader)
     {
-        if (!page.TryRead(out var limit, out _, out var problem))
+        if (!page.TryRead(out var limit, out var cursor, out var problem))
         {
             return problem!;
         }
@@ -40,15 +40,7 @@ public static class NotificationEndpoints
             return Problems.NotFound("patient");
         }
 
-        try
-        {
-            var result = await reader.ListAsync(patient, includeAlerts: caller.Is(Roles.Admin), limit, page.Cursor, http.RequestAborted);
-            return TypedResults.Ok(new Page<NotificationView>(result.Items, result.NextCursor));
-        }
-        catch (FormatException)
-        {
-            // The reader's cursor is the API's PageCursor, checked above; this only guards against the two drifting apart.
-            return Problems.Validation("cursor", "cursor is not one this API returned.");
-        }
+        var rows = await reader.ListAsync(patient, includeAlerts: caller.Is(Roles.Admin), cursor is null ? null : (cursor.At, cursor.Id), limit + 1, http.RequestAborted);
+        return TypedResults.Ok(PageQuery.Build(rows, limit, n => new PageCursor(n.CreatedAt, n.View.Id), n => n.View));
     }
 }
