@@ -15,8 +15,13 @@ public sealed record NoteDelete(string? Reason);
 
 public sealed record NoteResponse(Guid Id, string Content, bool SharedWithPatient, int Version, string AuthorSubject, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
+    /// <summary>A stored note, decrypted.</summary>
     public static async Task<NoteResponse> FromAsync(ClinicalNote n, SensitiveText text, CancellationToken cancellationToken) =>
-        new(n.Id, (await text.NoteAsync(n, cancellationToken))!, n.SharedWithPatient, n.CurrentVersion, n.AuthorSubject, n.CreatedAt, n.UpdatedAt);
+        From(n, (await text.NoteAsync(n, cancellationToken))!);
+
+    /// <summary>A note just written, with the text the caller sent (no need to decrypt what was just encrypted).</summary>
+    public static NoteResponse From(ClinicalNote n, string content) =>
+        new(n.Id, content, n.SharedWithPatient, n.CurrentVersion, n.AuthorSubject, n.CreatedAt, n.UpdatedAt);
 }
 
 public sealed record NoteVersionResponse(int Version, string Content, bool SharedWithPatient, string EditedBy, DateTimeOffset EditedAt);
@@ -66,7 +71,7 @@ public static class NoteEndpoints
         db.ClinicalNoteVersions.Add(await VersionOfAsync(note, request.Content!, caller.Subject, now, text, http.RequestAborted));
         await db.SaveChangesAsync(http.RequestAborted);
         ETags.Set(http.Response, note.Version);
-        return TypedResults.Created($"/api/v1/patients/{patientId}/notes/{note.Id}", await NoteResponse.FromAsync(note, text, http.RequestAborted));
+        return TypedResults.Created($"/api/v1/patients/{patientId}/notes/{note.Id}", NoteResponse.From(note, request.Content!));
     }
 
     /// <summary>Newest first. A patient sees only notes shared with them; nobody sees deleted ones here.</summary>
@@ -144,7 +149,7 @@ public static class NoteEndpoints
         }
 
         ETags.Set(http.Response, note.Version);
-        return TypedResults.Ok(await NoteResponse.FromAsync(note, text, http.RequestAborted));
+        return TypedResults.Ok(NoteResponse.From(note, request.Content!));
     }
 
     /// <summary>Soft delete with a reason (If-Match required): the note and its versions are kept.</summary>

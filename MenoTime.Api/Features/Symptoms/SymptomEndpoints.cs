@@ -14,9 +14,13 @@ public sealed record SymptomCreate(string? Code, int? Severity, DateTimeOffset? 
 /// <summary>A symptom entry; the free-text note is for the patient and their providers, not supporters.</summary>
 public sealed record SymptomResponse(Guid Id, string Code, int Severity, DateTimeOffset OccurredAt, string? Note, DateTimeOffset RecordedAt)
 {
-    /// <summary>A supporter never gets the note, so it is not even decrypted for them.</summary>
+    /// <summary>A stored entry; a supporter never gets the note, so it is not even decrypted for them.</summary>
     public static async Task<SymptomResponse> FromAsync(SymptomEntry e, Relationship relationship, SensitiveText text, CancellationToken cancellationToken) =>
-        new(e.Id, e.Code, e.Severity, e.OccurredAt, relationship == Relationship.Supporter ? null : await text.SymptomNoteAsync(e, cancellationToken), e.RecordedAt);
+        From(e, relationship, relationship == Relationship.Supporter ? null : await text.SymptomNoteAsync(e, cancellationToken));
+
+    /// <summary>An entry with its note in plaintext (one just written: no need to decrypt what was just encrypted).</summary>
+    public static SymptomResponse From(SymptomEntry e, Relationship relationship, string? note) =>
+        new(e.Id, e.Code, e.Severity, e.OccurredAt, relationship == Relationship.Supporter ? null : note, e.RecordedAt);
 }
 
 public static class SymptomEndpoints
@@ -67,7 +71,7 @@ public static class SymptomEndpoints
         };
         db.SymptomEntries.Add(entry);
         await db.SaveChangesAsync(http.RequestAborted);
-        return TypedResults.Created((string?)null, await SymptomResponse.FromAsync(entry, http.GetPatientAccess().Relationship, text, http.RequestAborted));
+        return TypedResults.Created((string?)null, SymptomResponse.From(entry, http.GetPatientAccess().Relationship, request.Note));
     }
 
     /// <summary>Entries between from and to, most recent first, optionally of one symptom.</summary>
