@@ -48,14 +48,8 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         }
 
         var now = clock.GetUtcNow().ToUniversalTime();
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO notifications (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
-                                       due_at, next_attempt_at, status, status_changed_at, created_at)
-            SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
-                   r.due_at, r.due_at, 'queued', $11, $11
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[],
-                        $8::text[], $9::text[], $10::timestamptz[])
-                 AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
+        await using var command = new NpgsqlCommand($"""
+            {InsertRequests}
             ON CONFLICT ON CONSTRAINT notifications_key DO NOTHING
             RETURNING kind
             """, connection);
@@ -118,7 +112,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         }
 
         var now = clock.GetUtcNow().ToUniversalTime();
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             WITH kept AS (
                 SELECT * FROM unnest($12::text[], $13::text[], $14::timestamptz[]) AS k (target, rule, occurs_at)
             ), retired AS (
@@ -128,13 +122,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
                   AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.target = n.target AND k.rule = n.rule AND k.occurs_at = n.occurs_at)
                 RETURNING n.kind
             ), planned AS (
-                INSERT INTO notifications AS n (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
-                                                due_at, next_attempt_at, status, status_changed_at, created_at)
-                SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
-                       r.due_at, r.due_at, 'queued', $11, $11
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[],
-                            $8::text[], $9::text[], $10::timestamptz[])
-                     AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
+                {InsertRequests}
                 ON CONFLICT ON CONSTRAINT notifications_key DO UPDATE
                 SET status = 'queued',
                     status_changed_at = CASE WHEN n.status = 'retired' THEN excluded.status_changed_at ELSE n.status_changed_at END,
@@ -182,7 +170,21 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
         return new ReplanResult(created, replanned, retired);
     }
 
-    /// <summary>The requests' columns as arrays for unnest: $1 id … $10 due_at, in the INSERT's column order.</summary>
+    /// <summary>
+    /// Inserts the requests bound by <see cref="AddRequestColumns"/> ($1–$10) as queued rows stamped $11 (alias n); each
+    /// statement adds its own ON CONFLICT.
+    /// </summary>
+    private const string InsertRequests = """
+        INSERT INTO notifications AS n (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone,
+                                        due_at, next_attempt_at, status, status_changed_at, created_at)
+        SELECT r.id, r.rule, r.target, r.occurs_at, r.channel, r.kind, r.patient_id, r.recipient, r.time_zone,
+               r.due_at, r.due_at, 'queued', $11, $11
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[],
+                    $8::text[], $9::text[], $10::timestamptz[])
+             AS r (id, rule, target, occurs_at, channel, kind, patient_id, recipient, time_zone, due_at)
+        """;
+
+    /// <summary>The requests' columns as arrays for unnest: $1 id … $10 due_at, in <see cref="InsertRequests"/>' column order.</summary>
     private static void AddRequestColumns(NpgsqlParameterCollection parameters, IReadOnlyCollection<NotificationRequest> requests)
     {
         parameters.Add(new() { Value = requests.Select(_ => Guid.CreateVersion7()).ToArray() });

@@ -107,31 +107,25 @@ public static class PlanningStore
         return patients;
     }
 
-    private static async Task<List<AppointmentFacts>> AppointmentsAsync(
-        NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
+    private static Task<List<AppointmentFacts>> AppointmentsAsync(
+        NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values) =>
+        ReadAsync(connection, sql, r => new AppointmentFacts(r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3)), values, cancellationToken);
+
+    private static Task<List<MedicationFacts>> MedicationsAsync(
+        NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values) =>
+        ReadAsync(connection, sql, r => new MedicationFacts(
+            r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<TimeOnly[]>(2), r.GetFieldValue<short[]>(3),
+            r.GetFieldValue<DateOnly>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5)), values, cancellationToken);
+
+    private static async Task<List<T>> ReadAsync<T>(
+        NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> row, object[] values, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, sql, values);
-        var rows = new List<AppointmentFacts>();
+        var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new AppointmentFacts(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3)));
-        }
-
-        return rows;
-    }
-
-    private static async Task<List<MedicationFacts>> MedicationsAsync(
-        NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
-    {
-        await using var command = Command(connection, sql, values);
-        var rows = new List<MedicationFacts>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new MedicationFacts(
-                reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<TimeOnly[]>(2), reader.GetFieldValue<short[]>(3),
-                reader.GetFieldValue<DateOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5)));
+            rows.Add(row(reader));
         }
 
         return rows;
