@@ -85,13 +85,16 @@ public sealed class PatientAccessPolicy(MenoTimeDbContext db, TimeProvider clock
     private async Task<List<PatientAccess>> RelationshipsAsync(Caller caller, Guid patientId, CancellationToken cancellationToken)
     {
         var relationships = new List<PatientAccess>();
-        if (!await db.Patients.AnyAsync(p => p.Id == patientId, cancellationToken))
+        // A patient's own id was read from the patients table by this request's session check (CallerRecords), and
+        // patient records are never deleted: their own record needs no second lookup.
+        var self = caller.Is(Roles.Patient) && caller.PatientId == patientId;
+        if (!self && !await db.Patients.AnyAsync(p => p.Id == patientId, cancellationToken))
         {
             return relationships;
         }
 
         var none = new HashSet<PatientData>();
-        if (caller.Is(Roles.Patient) && caller.PatientId == patientId)
+        if (self)
         {
             relationships.Add(new(patientId, Relationship.Self, none));
         }

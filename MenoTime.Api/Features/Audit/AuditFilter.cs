@@ -28,6 +28,9 @@ public sealed class AuditFilter : IEndpointFilter
         var http = context.HttpContext;
         var db = http.RequestServices.GetRequiredService<MenoTimeDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, http.RequestAborted);
+        // The request is all or nothing: a save that fails ends it, and this filter rolls the whole transaction back.
+        // So EF's savepoint around each SaveChanges (SAVEPOINT and RELEASE, two more statements) would guard nothing.
+        db.Database.AutoSavepointsEnabled = false;
         object? result;
         try
         {

@@ -1,10 +1,10 @@
 -- The SQL the API runs for (a), statement for statement: session check, caller lookup, then in one
 -- transaction the access check, the page and the audit row.
 \set n random(1, 64)
-SELECT subject, last_seen_at, ended_at, end_reason FROM sessions WHERE session_id = 'bench-session-' || :n;
-SELECT (SELECT id FROM patients WHERE subject = 'bench-patient-' || :n) AS pid, coalesce((SELECT id FROM providers WHERE subject = 'bench-patient-' || :n)::text, '') AS prov \gset
+SELECT s.subject, s.last_seen_at, s.ended_at, s.end_reason,
+       (SELECT id FROM patients WHERE subject = 'bench-patient-' || :n) AS pid, (SELECT id FROM providers WHERE subject = 'bench-patient-' || :n) AS prov
+  FROM (SELECT 1) AS one LEFT JOIN sessions s ON s.session_id = 'bench-session-' || :n \gset
 BEGIN;
-SELECT EXISTS (SELECT 1 FROM patients WHERE id = :pid);
 SELECT id, booked_by, cancel_reason, cancelled_at, created_at, ends_at, patient_id, provider_id, starts_at, status, time_zone, updated_at, xmin
   FROM appointments WHERE patient_id = :pid AND starts_at >= now() ORDER BY starts_at, id LIMIT 21;
 INSERT INTO audit_events (id, chain, seq, occurred_at, subject, role, session_id, action, resource_type, resource_id, patient_id, status, client_ip, user_agent, trace_id, break_glass, prev_hash, hash)

@@ -1,9 +1,9 @@
 -- The SQL the API runs for (b): session check, caller lookup, then access check, insert and audit row.
 \set n random(1, 64)
-SELECT subject, last_seen_at, ended_at, end_reason FROM sessions WHERE session_id = 'bench-session-' || :n;
-SELECT (SELECT id FROM patients WHERE subject = 'bench-patient-' || :n) AS pid, coalesce((SELECT id FROM providers WHERE subject = 'bench-patient-' || :n)::text, '') AS prov \gset
+SELECT s.subject, s.last_seen_at, s.ended_at, s.end_reason,
+       (SELECT id FROM patients WHERE subject = 'bench-patient-' || :n) AS pid, (SELECT id FROM providers WHERE subject = 'bench-patient-' || :n) AS prov
+  FROM (SELECT 1) AS one LEFT JOIN sessions s ON s.session_id = 'bench-session-' || :n \gset
 BEGIN;
-SELECT EXISTS (SELECT 1 FROM patients WHERE id = :pid);
 INSERT INTO questionnaire_responses (id, answers, instrument, instrument_version, patient_id, scores, submitted_at, submitted_by)
   VALUES (gen_random_uuid(), '{2,1,3,0,1,2,2,1,0,1,3}', 'mrs', '1', :pid,
           '[{"scale":"total","score":16,"max":44,"band":"moderate"},{"scale":"somatoVegetative","score":9,"max":16,"band":"severe"},{"scale":"psychological","score":5,"max":16,"band":"moderate"},{"scale":"urogenital","score":2,"max":12,"band":"moderate"}]',

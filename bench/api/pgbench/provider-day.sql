@@ -1,7 +1,8 @@
 -- The SQL the API runs for (c): session check, caller lookup, then the day's page and the audit row.
 \set n random(1, 64)
-SELECT subject, last_seen_at, ended_at, end_reason FROM sessions WHERE session_id = 'bench-session-' || :n;
-SELECT coalesce((SELECT id FROM patients WHERE subject = 'bench-provider-' || :n)::text, '') AS pat, (SELECT id FROM providers WHERE subject = 'bench-provider-' || :n) AS prov \gset
+SELECT s.subject, s.last_seen_at, s.ended_at, s.end_reason,
+       (SELECT id FROM patients WHERE subject = 'bench-provider-' || :n) AS pat, (SELECT id FROM providers WHERE subject = 'bench-provider-' || :n) AS prov
+  FROM (SELECT 1) AS one LEFT JOIN sessions s ON s.session_id = 'bench-session-' || :n \gset
 BEGIN;
 SELECT id, booked_by, cancel_reason, cancelled_at, created_at, ends_at, patient_id, provider_id, starts_at, status, time_zone, updated_at, xmin
   FROM appointments WHERE provider_id = :prov AND starts_at >= date_trunc('day', now()) AND starts_at < date_trunc('day', now()) + interval '1 day'
