@@ -9,7 +9,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d node_modules/maildev ] || npm ci --no-audit --no-fund >/dev/null
 dotnet build bench/worker -c Release -v quiet -nologo >/dev/null
-# This machine is shared and oversubscribed: idle .NET thread-pool threads spinning for work burn CPU the other
-# processes need. Off for the bench process and (inherited) every service of the graph, ceiling and workers alike.
-export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
 exec dotnet bench/worker/bin/Release/net10.0/MenoTime.Bench.Worker.dll "${1:-100000}" "${2:-1,2,4}"
