@@ -68,25 +68,6 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource, TimeProvider
     }
 
     /// <summary>
-    /// Withdraws the reminders of <paramref name="target"/> not sent yet (queued, or waiting for a retry), for a
-    /// cancelled or rescheduled appointment or a changed schedule. A send already in progress is not stopped.
-    /// </summary>
-    /// <returns>How many were retired.</returns>
-    public async Task<int> RetireAsync(string target, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE notifications
-            SET status = 'retired', status_changed_at = $2, lease_owner = NULL, lease_expires_at = NULL
-            WHERE target = $1 AND status IN ('queued', 'failed')
-            """);
-        command.Parameters.Add(new() { Value = target });
-        command.Parameters.Add(new() { Value = clock.GetUtcNow().ToUniversalTime() });
-        var retired = await command.ExecuteNonQueryAsync(cancellationToken);
-        Retired.Add(retired);
-        return retired;
-    }
-
-    /// <summary>
     /// The planner's re-plan of whole targets, in one statement: the open reminders (queued, or failed and waiting for a
     /// retry) of each of <paramref name="targets"/> whose (rule, occurrence) is not in <paramref name="kept"/> are retired;
     /// each of <paramref name="planned"/> is inserted, or, when its key exists, a queued row takes its send time, address

@@ -19,7 +19,7 @@ public enum NotificationKind
 /// </summary>
 /// <remarks>
 /// <see cref="Rule"/>: the planning rule, e.g. <c>appointment-24h</c>, <c>medication-dose</c>.
-/// <see cref="Target"/>: what it reminds of, e.g. <c>appointment:{id}</c>; <see cref="NotificationOutbox.RetireAsync"/> uses it.
+/// <see cref="Target"/>: what it reminds of, e.g. <c>appointment:{id}</c>; the planner re-plans and retires reminders by it (<see cref="NotificationOutbox.ReplanAsync"/>).
 /// <see cref="OccursAt"/>: the instant of the occurrence (the appointment's start, the dose time).
 /// <see cref="TimeZone"/>: the IANA zone the instant is shown in (the patient's). <see cref="DueAt"/>: when to send.
 /// </remarks>

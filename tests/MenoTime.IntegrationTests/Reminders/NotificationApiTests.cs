@@ -33,7 +33,7 @@ public sealed class NotificationApiTests(MenoTimeGraph graph) : IAsyncLifetime
         }
 
         await _store.Outbox.EnqueueAsync(_store.Appointment(ReminderStore.NewAddress("unlisted"), dueAt: later) with { PatientId = other.Id }, Cancellation);
-        await _store.Outbox.RetireAsync(requests[0].Target, Cancellation);
+        await _store.RetireAsync(requests[0].Target, Cancellation);
 
         var first = await Expect(HttpStatusCode.OK, await patient.Client.GetAsync($"/api/v1/notifications?patientId={patient.Id}&limit=2", Cancellation));
         var cursor = first.GetProperty("nextCursor").GetString()!;

@@ -104,7 +104,7 @@ public sealed class ReminderDeliveryTests(MenoTimeGraph graph) : IAsyncLifetime
         var other = request with { Rule = "appointment-1h", OccursAt = request.OccursAt, DueAt = request.DueAt.AddMinutes(30) };
         await _store.Outbox.EnqueueAsync([request, other], Cancellation);
 
-        var retired = await _store.Outbox.RetireAsync(request.Target, Cancellation);
+        var retired = await _store.RetireAsync(request.Target, Cancellation);
         graph.App.AdvanceClock(TimeSpan.FromHours(2));
         await SentinelArrivesAsync();
 
@@ -177,7 +177,7 @@ public sealed class ReminderDeliveryTests(MenoTimeGraph graph) : IAsyncLifetime
         await _store.Outbox.EnqueueAsync(waiting, Cancellation);
         await _store.Outbox.EnqueueAsync(retired, Cancellation);
         await _store.Outbox.EnqueueAsync(someoneElse, Cancellation);
-        await _store.Outbox.RetireAsync(retired.Target, Cancellation);
+        await _store.RetireAsync(retired.Target, Cancellation);
 
         var firstPage = await _store.History.ListAsync(patient, includeAlerts: false, null, 2, Cancellation);
         var second = (await _store.History.ListAsync(patient, includeAlerts: false, (firstPage[^1].CreatedAt, firstPage[^1].View.Id), 2, Cancellation))

@@ -29,6 +29,17 @@ public sealed class ReminderStore : IAsyncDisposable
     /// <summary>The read model behind GET /api/v1/notifications?patientId= (mapped with the clinical API's roles).</summary>
     public NotificationHistoryReader History { get; }
 
+    /// <summary>
+    /// Withdraws the open reminders of <paramref name="target"/> as the planner does when their appointment is cancelled:
+    /// a re-plan of the target that keeps nothing.
+    /// </summary>
+    /// <returns>How many were retired.</returns>
+    public async Task<int> RetireAsync(string target, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return (await Outbox.ReplanAsync(connection, [target], [], [], cancellationToken)).Retired;
+    }
+
     public static string NewAddress(string label) => $"{label}-{Guid.NewGuid():N}@example.test";
 
     /// <summary>An appointment reminder for a new patient, due at <paramref name="dueAt"/> (default: a minute ago).</summary>
