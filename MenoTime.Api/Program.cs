@@ -18,15 +18,7 @@ using MenoTime.Api.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-// Each endpoint runs the same few statements over and over: prepared once per connection, PostgreSQL parses and
-// plans them once (bench/api: its CPU per request fell by a quarter to a third). A connection goes back to the pool
-// without a session reset: the API leaves no session state behind (its only advisory lock, Idempotency's, is
-// transaction-scoped), and Npgsql still rolls back a transaction left open.
-builder.AddMenoTimeDatabase(connection =>
-{
-    connection.MaxAutoPrepare = 20;
-    connection.NoResetOnClose = true;
-});
+builder.AddMenoTimeDatabase();
 builder.AddMenoTimeAuthentication();
 builder.Services.AddMenoTimeJson();
 builder.Services.AddMenoTimeRateLimits(builder.Configuration);

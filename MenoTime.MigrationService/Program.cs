@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddServiceDefaults();
-builder.AddMenoTimeDatabase();
+builder.AddMenoTimeDatabase(repeatedStatements: false);
 
 using var host = builder.Build();
 var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MenoTime.Migrations");
