@@ -1,5 +1,4 @@
 using System.Globalization;
-using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Mail;
 using MenoTime.AppHost.Hosting.Testing;
 using static MenoTime.IntegrationTests.Clinical.Clinic;
@@ -10,31 +9,17 @@ namespace MenoTime.IntegrationTests.Reminders;
 /// A lane reuses its SMTP connection while it is busy, and opens a new one before its next message once it has been
 /// idle for Email:Smtp:IdleReconnect, so it never writes into a connection the server (or a NAT gateway on the way to
 /// SES) may have dropped meanwhile. Seen from outside: which of the worker's TCP connections reaches the mail server.
-/// A graph of its own: one lane, a 5-second idle limit, and no other test's reminders on its connection.
+/// A 5-second idle limit.
 /// </summary>
-public sealed class IdleReconnectTests : IAsyncLifetime
+public sealed class IdleReconnectTests() : OneLaneGraph(IdleReconnect)
 {
     private static readonly TimeSpan IdleReconnect = TimeSpan.FromSeconds(5);
-    private DistributedApplication _app = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _app = await DistributedApplicationTestingBuilder.CreateAsync();
-        ((ExecutableResource)_app.GetResource("worker")).EnvironmentCallbacks.Add(context =>
-        {
-            context.Variables["Reminders__Delivery__Concurrency"] = "1";
-            context.Variables["Email__Smtp__IdleReconnect"] = IdleReconnect.ToString("c", CultureInfo.InvariantCulture);
-        });
-        await _app.StartAsync(Cancellation);
-    }
-
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task A_lane_keeps_its_connection_while_busy_and_opens_a_new_one_after_the_idle_limit()
     {
-        await using var store = new ReminderStore(_app);
-        using var mail = _app.CreateMailSinkClient();
+        await using var store = new ReminderStore(App);
+        using var mail = App.CreateMailSinkClient();
 
         var busy = await SendAsync(store, mail, "first");
         var stillBusy = await SendAsync(store, mail, "second");
@@ -59,8 +44,8 @@ public sealed class IdleReconnectTests : IAsyncLifetime
     /// <summary>Local ports of the worker's established TCP connections to MailDev's SMTP port (/proc/net/tcp and tcp6, by socket inode).</summary>
     private List<int> WorkerConnectionsToMail()
     {
-        var worker = _app.GetInstances(_app.GetResource("worker"))[0].ProcessId!.Value;
-        var smtpPort = _app.GetInstances(_app.GetResource("mail"))[0].Ports[MailDevResource.SmtpEndpoint];
+        var worker = App.GetInstances(App.GetResource("worker"))[0].ProcessId!.Value;
+        var smtpPort = App.GetInstances(App.GetResource("mail"))[0].Ports[MailDevResource.SmtpEndpoint];
         var sockets = Directory.EnumerateFileSystemEntries($"/proc/{worker}/fd")
             .Select(fd => new FileInfo(fd).LinkTarget)
             .Where(target => target?.StartsWith("socket:[", StringComparison.Ordinal) == true)

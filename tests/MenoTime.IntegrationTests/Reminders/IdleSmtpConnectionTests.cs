@@ -1,4 +1,3 @@
-using MenoTime.AppHost.Hosting;
 using MenoTime.AppHost.Hosting.Testing;
 using static MenoTime.IntegrationTests.Clinical.Clinic;
 
@@ -7,32 +6,18 @@ namespace MenoTime.IntegrationTests.Reminders;
 /// <summary>
 /// MailDev, like most SMTP servers, hangs up a connection idle for a minute and answers the next command "421
 /// Timeout - closing connection". The first reminder after a quiet spell must still go out at its first attempt.
-/// A graph of its own: the shared one is never quiet for a minute, and this test waits for that minute.
+/// A graph of its own: the shared one is never quiet for a minute, and this test waits for that minute. No reconnecting
+/// ahead of time (an idle limit of an hour): the lane's connection is the one the server hung up.
 /// </summary>
-public sealed class IdleSmtpConnectionTests : IAsyncLifetime
+public sealed class IdleSmtpConnectionTests() : OneLaneGraph(TimeSpan.FromHours(1))
 {
     private static readonly TimeSpan MailDevIdleTimeout = TimeSpan.FromSeconds(60);
-    private DistributedApplication _app = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _app = await DistributedApplicationTestingBuilder.CreateAsync();
-        ((ExecutableResource)_app.GetResource("worker")).EnvironmentCallbacks.Add(context =>
-        {
-            // One lane, and no reconnecting ahead of time: the lane's connection is the one the server hung up.
-            context.Variables["Reminders__Delivery__Concurrency"] = "1";
-            context.Variables["Email__Smtp__IdleReconnect"] = "01:00:00";
-        });
-        await _app.StartAsync(Cancellation);
-    }
-
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task The_first_reminder_after_the_server_hung_up_an_idle_connection_is_sent_at_its_first_attempt()
     {
-        await using var store = new ReminderStore(_app);
-        using var mail = _app.CreateMailSinkClient();
+        await using var store = new ReminderStore(App);
+        using var mail = App.CreateMailSinkClient();
         var first = store.Appointment(ReminderStore.NewAddress("before-quiet"));
         Assert.True(await store.Outbox.EnqueueAsync(first, Cancellation));
         await mail.WaitForMessageAsync(m => m.To.Any(t => t.Address == first.Recipient), TimeSpan.FromSeconds(60), Cancellation);
